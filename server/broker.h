@@ -1,0 +1,148 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "protocol/resp_writer.h"
+#include "protocol/shared_bytes.h"
+
+namespace herald::server {
+
+// Wire formats a published message can be encoded into. Each front end picks the slots it
+// uses; the broker only keeps one cache slot per format so that a message is encoded once per
+// format and the bytes are shared by all subscribers using it.
+enum class WireFormat : uint8_t { kResp2, kResp3, kCount = 8 };
+inline constexpr size_t kWireFormatCount = static_cast<size_t>(WireFormat::kCount);
+
+// One message as it is delivered: a channel message, a pattern match of it, or a shard message.
+struct Delivery {
+  protocol::PubSubKind kind;
+  std::string_view pattern;  // set for kPMessage only
+  std::string_view channel;
+  std::string_view payload;
+};
+
+// Encoded bytes of one Delivery, one slot per wire format, filled lazily by the first subscriber
+// that needs a format and shared by the others. Lives on the broker's stack for one delivery.
+class FrameCache {
+ public:
+  protocol::SharedBytes& slot(WireFormat format) { return slots_[static_cast<size_t>(format)]; }
+
+ private:
+  protocol::SharedBytes slots_[kWireFormatCount];
+};
+
+// The three namespaces a subscription lives in.
+enum class SubKind : uint8_t { kChannel = 0, kPattern = 1, kShardChannel = 2 };
+inline constexpr size_t kSubKindCount = 3;
+
+class Broker;
+
+// Anything that receives messages: a RESP connection, later a WebSocket or SSE stream.
+// The broker keeps, inside each Subscriber, the index of every subscription it holds (Redis's
+// client->pubsub_channels), so that unsubscribing is O(1) and a subscriber can list and count
+// its own subscriptions.
+class Subscriber {
+ public:
+  Subscriber() = default;
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+  // A subscriber must be removed from the broker (Broker::UnsubscribeAll) before it dies.
+  virtual ~Subscriber() = default;
+
+  // Called once per message this subscriber receives. `frames` caches the encoded bytes of this
+  // delivery per format: take the slot of your format, encode into it if empty, then queue a
+  // reference. Must not subscribe or unsubscribe anything synchronously (the broker is iterating
+  // its lists); a subscriber that must go away (for example over its output limit) schedules
+  // its own close for later.
+  virtual void Deliver(const Delivery& delivery, FrameCache& frames) = 0;
+
+  // Subscriptions of one kind held by this subscriber.
+  size_t count(SubKind kind) const { return subs_[static_cast<size_t>(kind)].size(); }
+  // Channels plus patterns: the number Redis reports in (un)subscribe acks for those kinds.
+  size_t channel_and_pattern_count() const {
+    return count(SubKind::kChannel) + count(SubKind::kPattern);
+  }
+  size_t total_count() const { return channel_and_pattern_count() + count(SubKind::kShardChannel); }
+
+ private:
+  friend class Broker;
+  // The broker's entry (opaque here) -> position of this subscriber in the entry's list.
+  std::unordered_map<const void*, uint32_t> subs_[kSubKindCount];
+};
+
+// Receives every message published through the broker, after local delivery: the channel
+// history and the replication stream hook in here.
+class PublishObserver {
+ public:
+  virtual ~PublishObserver() = default;
+  virtual void OnPublish(SubKind kind, std::string_view channel, std::string_view payload) = 0;
+};
+
+// The hub: owns every subscription of every transport and delivers each published message to
+// all local subscribers. Pure logic, no I/O; PUBLISH costs O(subscribers + distinct patterns) and
+// allocates only the encoded frames (one per wire format used), never per delivery.
+class Broker {
+ public:
+  Broker();
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Adds a subscription. Returns false if `subscriber` already had it (Redis still acks).
+  bool Subscribe(Subscriber* subscriber, SubKind kind, std::string_view name);
+  // Removes a subscription. Returns false if `subscriber` did not have it.
+  bool Unsubscribe(Subscriber* subscriber, SubKind kind, std::string_view name);
+  // The names of `subscriber`'s subscriptions of one kind (for UNSUBSCRIBE without arguments).
+  std::vector<std::string> Names(const Subscriber* subscriber, SubKind kind) const;
+  // Removes every subscription of `subscriber`, silently (connection close, RESET).
+  void UnsubscribeAll(Subscriber* subscriber);
+
+  // Delivers `payload` to the subscribers of `channel` and of every matching pattern (kChannel),
+  // or to the shard subscribers of `channel` (kShardChannel). Returns the receiver count as
+  // PUBLISH reports it: each subscriber of the channel plus each (subscriber, pattern) match.
+  int64_t Publish(SubKind kind, std::string_view channel, std::string_view payload);
+
+  // PUBSUB CHANNELS / SHARDCHANNELS: active names of `kind` matching `pattern` (all if empty
+  // optional), in unspecified order.
+  std::vector<std::string_view> Channels(SubKind kind, const std::string_view* pattern) const;
+  // PUBSUB NUMSUB / SHARDNUMSUB: subscribers of one channel.
+  size_t NumSub(SubKind kind, std::string_view channel) const;
+  // PUBSUB NUMPAT: distinct patterns with at least one subscriber.
+  size_t NumPat() const { return names_[static_cast<size_t>(SubKind::kPattern)].size(); }
+  // Active names of a kind, for INFO (pubsub_channels, pubsub_patterns, pubsubshard_channels).
+  size_t Count(SubKind kind) const { return names_[static_cast<size_t>(kind)].size(); }
+
+  void AddObserver(PublishObserver* observer) { observers_.push_back(observer); }
+  void RemoveObserver(PublishObserver* observer);
+
+  // Totals since start, for INFO stats.
+  uint64_t messages_published() const { return messages_published_; }
+  uint64_t deliveries() const { return deliveries_; }
+
+ private:
+  struct Entry {
+    std::string name;
+    std::vector<Subscriber*> subscribers;
+  };
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using EntryMap =
+      std::unordered_map<std::string, std::unique_ptr<Entry>, NameHash, std::equal_to<>>;
+
+  void DeliverTo(const Entry& entry, const Delivery& delivery);
+
+  EntryMap names_[kSubKindCount];
+  std::vector<PublishObserver*> observers_;
+  uint64_t messages_published_ = 0;
+  uint64_t deliveries_ = 0;
+};
+
+}  // namespace herald::server

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace herald::server {
+
+class RespSession;
+
+using CommandArgs = std::span<const std::string_view>;
+// Runs a command whose name, arity and permissions were already checked. Writes its reply
+// through client.reply() (or pushes through client.Push()).
+using CommandHandler = void (*)(RespSession& client, CommandArgs args);
+
+// Command flags: the ones herald acts on, plus those COMMAND reports as Redis does.
+enum CommandFlag : uint32_t {
+  kCmdPubSubContext = 1u << 0,  // may run in RESP2 subscribed state
+  kCmdNoAuth = 1u << 1,         // may run before AUTH
+  kCmdAdmin = 1u << 2,
+  kCmdPubSub = 1u << 3,
+  kCmdFast = 1u << 4,
+  kCmdLoading = 1u << 5,
+  kCmdStale = 1u << 6,
+  kCmdNoScript = 1u << 7,
+  kCmdMayReplicate = 1u << 8,
+  kCmdWrite = 1u << 9,
+  kCmdReadOnly = 1u << 10,
+  kCmdNoMulti = 1u << 11,
+  kCmdAllowBusy = 1u << 12,
+  kCmdSentinel = 1u << 13,
+  kCmdSkipSlowlog = 1u << 14,
+  kCmdNoMandatoryKeys = 1u << 15,
+};
+
+// One argument in COMMAND DOCS, Redis 7 style.
+enum ArgFlag : uint8_t { kArgOptional = 1, kArgMultiple = 2, kArgMultipleToken = 4 };
+struct CommandArgDoc {
+  std::string_view name;
+  std::string_view type;  // string integer double key pattern unix-time pure-token oneof block
+  std::string_view token;
+  uint8_t flags = 0;
+  std::span<const CommandArgDoc> children = {};
+};
+struct CommandDoc {
+  std::string_view summary;
+  std::string_view since;
+  std::string_view group;
+  std::string_view complexity;
+  std::span<const CommandArgDoc> args;
+};
+
+// One row of the command table: {name, arity (-N means at least N), flags, handler}, with
+// subcommands for container commands (CLIENT, CONFIG, PUBSUB, ...) and documentation.
+struct Command {
+  std::string_view name;  // lower case; subcommands hold only their own part ("numpat")
+  int arity;
+  uint32_t flags;
+  CommandHandler handler;
+  std::span<const Command> subcommands = {};
+  std::string_view acl_categories = "";  // space separated, e.g. "@pubsub @slow"
+  const CommandDoc* doc = nullptr;
+};
+
+// Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication and the
+// RESP2 subscribed-state rule, then runs it, replying with Redis's exact errors otherwise.
+void ExecuteCommand(RespSession& client, CommandArgs args);
+
+// Every top-level command, in table order (COMMAND, COMMAND COUNT, COMMAND DOCS).
+std::span<const Command> AllCommands();
+// Case-insensitive lookup of a top-level command; nullptr if unknown.
+const Command* FindCommand(std::string_view name);
+
+}  // namespace herald::server

@@ -1,0 +1,135 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace herald::server {
+
+// Output-buffer classes of client-output-buffer-limit, in Redis's order.
+enum class ClientClass : uint8_t { kNormal = 0, kReplica = 1, kPubSub = 2 };
+inline constexpr int kClientClassCount = 3;
+
+// One class's limits: close at `hard_bytes`, or after staying at or above `soft_bytes` for more
+// than `soft_seconds`. Zero disables a limit.
+struct OutputLimit {
+  uint64_t hard_bytes = 0;
+  uint64_t soft_bytes = 0;
+  int64_t soft_seconds = 0;
+};
+
+enum class LogLevel : uint8_t { kDebug, kVerbose, kNotice, kWarning, kNothing };
+
+// Every setting herald acts on, with Redis 7.0's defaults except where noted. The server reads
+// these fields directly; only ConfigStore writes them.
+struct Config {
+  int port = 6379;
+  // Redis's built-in default is "* -::*"; herald, like Redis's shipped redis.conf, listens on
+  // loopback only unless told otherwise. A leading '-' marks an address that may be unavailable.
+  // An empty list (`bind ""`) means no TCP listener at all, as in Redis.
+  std::vector<std::string> bind = {"127.0.0.1", "-::1"};
+  std::string unixsocket;
+  int unixsocketperm = 0;  // octal in the file, 0 = leave the umask's permissions
+  std::string requirepass;
+  bool protected_mode = true;
+  int maxclients = 10000;  // Redis accepts up to 4294967295; larger than INT_MAX is stored as INT_MAX
+  int timeout = 0;          // seconds a client may be idle; 0 = never closed
+  int tcp_keepalive = 300;  // seconds; 0 = off
+  int tcp_backlog = 511;
+  OutputLimit output_limits[kClientClassCount] = {
+      {0, 0, 0},                                       // normal
+      {256ull << 20, 64ull << 20, 60},                 // replica
+      {32ull << 20, 8ull << 20, 60},                   // pubsub
+  };
+  uint64_t client_query_buffer_limit = 1ull << 30;
+  uint64_t proto_max_bulk_len = 512ull << 20;
+  LogLevel loglevel = LogLevel::kNotice;
+  std::string logfile;  // empty = standard output
+  std::string pidfile;
+  bool daemonize = false;
+  int databases = 16;  // SELECT accepts 0 .. databases-1
+};
+
+// What herald-server's command line asked for (redis-server's syntax).
+struct CommandLine {
+  bool help = false;
+  bool version = false;
+  // The configuration file, "" if none, "-" for standard input only.
+  std::string config_file;
+  // True when "-" was given (as the first or the last argument, as redis-server wants it): the
+  // configuration continues on standard input, after `config_file` if there is one.
+  bool config_from_stdin = false;
+  // The `--directive value ...` options rewritten as config lines, values quoted the way
+  // redis-server quotes them ("port \"7000\" \nbind \"a\" \"b\" "), to be applied after the file
+  // and standard input, exactly as redis-server does.
+  std::string overrides;
+};
+
+// Parses argv (argv[0] is the program name) as redis-server 7.0 does: `--help`/`-h` and
+// `--version`/`-v` only as the first argument; a first argument not starting with '-' is the
+// config file; "-" first or last reads standard input; every `--name` starts a config line and
+// the arguments after it are its values (a lone `--save` becomes `save ""`). Nothing is validated
+// here: a malformed option surfaces as a config error from ConfigStore::Load, with its line.
+// Returns false with `*error` set only when argv itself is unusable (argc < 1 or a null argument).
+bool ParseCommandLine(int argc, const char* const* argv, CommandLine* out, std::string* error);
+
+// Owns a Config and the table of directives that fills it: redis.conf parsing (with `include`),
+// command-line overrides, and CONFIG GET / CONFIG SET semantics.
+class ConfigStore {
+ public:
+  ConfigStore();
+  ~ConfigStore();
+
+  const Config& config() const { return config_; }
+
+  // Loads `path` ("" = none, "-" = standard input), then the `overrides` text. On failure returns
+  // false and sets `*error` to the complete message to print, in Redis's style:
+  //   *** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***
+  //   Reading the configuration file, at line 3
+  //   >>> 'port "abc"'
+  //   argument couldn't be parsed into an integer
+  // followed by a `<file>:<line>: <reason>` line naming the file. Directives that only make
+  // sense for a data store (save, appendonly, maxmemory, ...) are accepted and stored; each one
+  // seen appends a line to `*notices` for the log.
+  // The message has no trailing newline. A file that cannot be read gives Redis's one-line
+  // "Fatal error, can't open config file '<path>': <strerror>" instead of the block.
+  bool Load(const std::string& path, const std::string& overrides, std::string* error,
+            std::vector<std::string>* notices);
+
+  // Load() for a parsed command line: the file, then standard input if asked, then the overrides.
+  bool Load(const CommandLine& command_line, std::string* error,
+            std::vector<std::string>* notices);
+
+  // CONFIG GET: every (name, value) pair whose name matches any of the glob `patterns`, in table
+  // order, each at most once, values rendered as Redis renders them (yes/no, bytes, "a b").
+  std::vector<std::pair<std::string, std::string>> Get(
+      const std::vector<std::string_view>& patterns) const;
+
+  // CONFIG SET name value [name value ...]: all or nothing. Returns "" on success, otherwise the
+  // reply text without the leading '-', e.g. "ERR Unknown option or number of arguments for
+  // CONFIG SET - 'foo'" or "ERR CONFIG SET failed (possibly related to argument 'port') - ...".
+  // After the values are assigned, `apply` (if set) is called with the canonical names of the
+  // directives whose value changed (it is not called when nothing changed); if it returns a
+  // non-empty error the old values are restored and that error is returned verbatim, so the hook
+  // words it like Redis ("ERR CONFIG SET failed (possibly related to argument 'bind') - ...").
+  std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
+  void set_apply_hook(std::function<std::string(const std::vector<std::string>&)> apply) {
+    apply_ = std::move(apply);
+  }
+
+  // The absolute path of the loaded config file ("" if none), for INFO's config_file field.
+  const std::string& config_file() const { return config_file_; }
+
+ private:
+  Config config_;
+  std::string config_file_;
+  std::function<std::string(const std::vector<std::string>&)> apply_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::server

@@ -1,0 +1,124 @@
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol/shared_bytes.h"
+#include "server/config.h"
+#include "server/out_queue.h"
+
+namespace herald::server {
+
+class Server;
+
+// A client socket (TCP or Unix) with its input buffer and output queue. Subclasses speak a
+// protocol by implementing ProcessInput(); they only queue output, and the server flushes every
+// connection with pending output once per loop turn (Server::OnPrepare).
+//
+// Lifetime: a Connection owns its libuv handle and is deleted only after the handle's close
+// callback, by the server (never `delete this` from a call chain that may touch it again).
+// Closing is a state: Close() stops reading and unsubscribes at once; memory goes later.
+class Connection {
+ public:
+  Connection(Server* server, uint64_t id);
+  virtual ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Accepts a pending connection from `listener` and starts reading. Returns a UV_E* code on
+  // failure, after which the caller deletes the object (no handle was initialised... see .cc).
+  int Accept(uv_stream_t* listener, bool is_unix);
+
+  // Queues bytes (copied) or a shared frame (referenced) and schedules a flush.
+  void Queue(std::string_view bytes);
+  void QueueShared(const protocol::SharedBytes& frame);
+
+  // Writes as much queued output as the socket takes now; the rest goes out through one
+  // uv_write in flight. Called by the server once per loop turn for every dirty connection.
+  void Flush();
+
+  // Stops processing input; closes once everything queued is written (QUIT, protocol errors).
+  void CloseAfterReply();
+  // Closes at the next loop turn, dropping queued output (output limits, CLIENT KILL). Safe to
+  // call from inside a delivery.
+  void CloseAsap(std::string_view reason);
+  // Closes now: stops reading, calls OnClosing(), starts uv_close. Idempotent.
+  void Close();
+
+  Server& server() { return *server_; }
+  uint64_t id() const { return id_; }
+  bool closing() const { return closing_; }
+  bool close_after_reply() const { return close_after_reply_; }
+  const std::string& peer() const { return peer_; }  // "ip:port" or "/path:0"
+  const std::string& local() const { return local_; }
+  bool is_unix() const { return is_unix_; }
+  bool peer_is_loopback() const { return peer_is_loopback_; }
+  int fd() const;
+  uint64_t created_ms() const { return created_ms_; }
+  uint64_t last_interaction_ms() const { return last_interaction_ms_; }
+  size_t input_buffered() const { return in_len_; }
+  size_t input_capacity() const { return in_cap_; }
+  const OutQueue& output() const { return out_; }
+
+  // The output-limit class this connection belongs to now.
+  virtual ClientClass output_class() const { return ClientClass::kNormal; }
+  // Checks the output limits of output_class(); schedules a close if one is exceeded. Called on
+  // every append and once per second by the server's cron (so the soft limit fires without
+  // traffic).
+  void CheckOutputLimits();
+
+ protected:
+  // Consumes complete requests from `data` and returns how many bytes were used; the rest is
+  // kept and offered again, with more bytes appended, after the next read.
+  virtual size_t ProcessInput(std::string_view data) = 0;
+  // Called once when the connection starts closing (unsubscribe, deregister).
+  virtual void OnClosing() {}
+
+  Server* server_;
+
+ private:
+  friend class Server;
+  static void OnAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void OnWriteDone(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* handle);
+  void HandleRead(ssize_t nread, const uv_buf_t* buf);
+  void HandleWriteDone(int status);
+  void MarkDirty();
+  void EnsureInputRoom(size_t room);
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
+  uv_write_t write_req_;
+  uint64_t id_;
+  std::string peer_;
+  std::string local_;
+  bool is_unix_ = false;
+  bool peer_is_loopback_ = false;
+  bool handle_open_ = false;
+  bool closing_ = false;
+  bool close_after_reply_ = false;
+  bool close_asap_ = false;
+  bool dirty_ = false;  // in the server's attention list
+  bool handle_closed_ = false;
+  size_t write_in_flight_ = 0;  // bytes of the uv_write in flight, 0 if none
+  uint64_t created_ms_ = 0;
+  uint64_t last_interaction_ms_ = 0;
+  uint64_t soft_limit_since_ms_ = 0;
+
+  // Input that arrived but was not consumed yet. Empty most of the time: reads land in the
+  // server's shared read buffer and only an incomplete request is copied here.
+  char* in_ = nullptr;
+  size_t in_len_ = 0;
+  size_t in_cap_ = 0;
+
+  OutQueue out_;
+};
+
+}  // namespace herald::server

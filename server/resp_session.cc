@@ -1,0 +1,109 @@
+#include "server/resp_session.h"
+
+#include "protocol/numbers.h"
+#include "server/commands.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace herald::server {
+
+RespSession::RespSession(Server* server, uint64_t id)
+    : Connection(server, id), writer_(&reply_buffer_, 2) {
+  authenticated_ = server->config().requirepass.empty();
+  parser_.limits().max_bulk_len = server->config().proto_max_bulk_len;
+}
+
+RespSession::~RespSession() = default;
+
+void RespSession::set_resp(int resp) {
+  resp_ = resp;
+  writer_ = protocol::RespWriter(&reply_buffer_, resp);
+}
+
+void RespSession::Push(std::string_view bytes) { Queue(bytes); }
+
+ClientClass RespSession::output_class() const {
+  return total_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
+  WireFormat format = resp_ == 3 ? WireFormat::kResp3 : WireFormat::kResp2;
+  protocol::SharedBytes& frame = frames.slot(format);
+  if (!frame) {
+    frame = protocol::EncodePubSubMessage(resp_, delivery.kind, delivery.pattern, delivery.channel,
+                                          delivery.payload);
+  }
+  QueueShared(frame);
+}
+
+size_t RespSession::ProcessInput(std::string_view data) {
+  size_t used = 0;
+  while (used < data.size() && !closing() && !close_after_reply()) {
+    parser_.limits().unauthenticated = !authenticated_;
+    parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
+    size_t consumed = 0;
+    protocol::RequestResult result = parser_.Parse(data.substr(used), &consumed);
+    if (result == protocol::RequestResult::kNeedMore) break;
+    if (result == protocol::RequestResult::kError) {
+      Log(LogLevel::kVerbose, "Protocol error ({}) from client: id={} addr={}", parser_.error(),
+          id(), peer());
+      std::string line = "-ERR ";
+      line.append(parser_.error());
+      line.append("\r\n");
+      Queue(line);
+      ++server_->stats().error_replies;
+      CloseAfterReply();
+      parser_.Reset();
+      return data.size();
+    }
+    used += consumed;
+    const auto& args = parser_.args();
+    if (args.empty()) continue;
+    // An HTTP request sent to the RESP port: drop it silently as Redis does, so a browser or a
+    // cross-protocol attack cannot make us answer anything.
+    if (protocol::EqualsIgnoreCase(args[0], "post") || protocol::EqualsIgnoreCase(args[0], "host:")) {
+      Log(LogLevel::kWarning,
+          "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+          "commands to Redis. Connection from {} aborted.",
+          peer());
+      Close();
+      return data.size();
+    }
+    ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
+    FinishCommand();
+  }
+  return used;
+}
+
+void RespSession::FinishCommand() {
+  // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already.
+  switch (reply_mode_) {
+    case ReplyMode::kOn:
+      Queue(reply_buffer_);
+      break;
+    case ReplyMode::kOff:
+      break;
+    case ReplyMode::kSkipNext:
+      // Set by CLIENT REPLY SKIP: this command (the SKIP itself) is silent, and so is the next.
+      reply_mode_ = ReplyMode::kSkipThis;
+      break;
+    case ReplyMode::kSkipThis:
+      reply_mode_ = ReplyMode::kOn;
+      break;
+  }
+  reply_buffer_.clear();
+  if (reply_buffer_.capacity() > 64 * 1024) reply_buffer_.shrink_to_fit();
+}
+
+void RespSession::Reset() {
+  server_->broker().UnsubscribeAll(this);
+  set_resp(2);
+  db_ = 0;
+  name_.clear();
+  reply_mode_ = ReplyMode::kOn;
+  authenticated_ = server_->config().requirepass.empty();
+}
+
+void RespSession::OnClosing() { server_->broker().UnsubscribeAll(this); }
+
+}  // namespace herald::server

@@ -1,0 +1,281 @@
+#include "server/server.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
+#include "protocol/errors.h"
+#include "server/connection.h"
+#include "server/logging.h"
+
+namespace herald::server {
+
+// A listening socket: TCP on one address, or the Unix socket.
+struct Server::Listener {
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle;
+  Server* server = nullptr;
+  bool is_unix = false;
+  std::string name;
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
+};
+
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device device;
+  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device());
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n, '0');
+  for (char& c : out) c = kDigits[rng() & 15];
+  return out;
+}
+
+void CloseAndDelete(uv_handle_t* handle) {
+  // Listener handles are the first member of their Listener; it is freed when closed.
+  delete static_cast<Server::Listener*>(handle->data);
+}
+
+}  // namespace
+
+Server::Server(ConfigStore* config) : config_(config), read_buffer_(new char[kReadBufferSize]) {
+  uv_loop_init(&loop_);
+  start_ms_ = uv_now(&loop_);
+  run_id_ = RandomHex(40);
+  uv_prepare_init(&loop_, &prepare_);
+  prepare_.data = this;
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+  uv_signal_init(&loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_init(&loop_, &sigint_);
+  sigint_.data = this;
+}
+
+Server::~Server() {
+  uv_loop_close(&loop_);
+}
+
+bool Server::Listen(ConnectionFactory factory, std::string* error) {
+  factory_ = std::move(factory);
+  if (!OpenListeners(error)) return false;
+  uv_prepare_start(&prepare_, OnPrepare);
+  uv_timer_start(&cron_, OnCron, 1000, 1000);
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  return true;
+}
+
+bool Server::OpenListeners(std::string* error) {
+  const Config& cfg = config();
+  if (cfg.port != 0) {
+    for (const std::string& entry : cfg.bind) {
+      bool optional = !entry.empty() && entry[0] == '-';
+      std::string address = optional ? entry.substr(1) : entry;
+      bool v6 = address.find(':') != std::string::npos;
+      if (address == "*") address = "0.0.0.0";
+      if (address == "::*") address = "::";
+      sockaddr_storage addr;
+      int rc = v6 ? uv_ip6_addr(address.c_str(), cfg.port, reinterpret_cast<sockaddr_in6*>(&addr))
+                  : uv_ip4_addr(address.c_str(), cfg.port, reinterpret_cast<sockaddr_in*>(&addr));
+      auto listener = std::make_unique<Listener>();
+      listener->server = this;
+      listener->name = address + ":" + std::to_string(cfg.port);
+      if (rc == 0) {
+        uv_tcp_init(&loop_, &listener->handle.tcp);
+        listener->handle.tcp.data = listener.get();
+        rc = uv_tcp_bind(&listener->handle.tcp, reinterpret_cast<sockaddr*>(&addr),
+                         v6 ? UV_TCP_IPV6ONLY : 0);
+        if (rc == 0) rc = uv_listen(listener->stream(), cfg.tcp_backlog, OnConnection);
+        if (rc != 0) {
+          uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+          listener.release();
+        }
+      }
+      if (rc != 0) {
+        if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+          Log(LogLevel::kNotice, "Skipping optional bind address {}: {}", address, uv_strerror(rc));
+          continue;
+        }
+        Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket {}:{}: {}",
+            address, cfg.port, uv_strerror(rc));
+        *error = fmt::format("Failed listening on port {} (tcp), aborting.", cfg.port);
+        return false;
+      }
+      listeners_.push_back(std::move(listener));
+    }
+  }
+  if (!cfg.unixsocket.empty()) {
+    auto listener = std::make_unique<Listener>();
+    listener->server = this;
+    listener->is_unix = true;
+    listener->name = cfg.unixsocket;
+    uv_pipe_init(&loop_, &listener->handle.pipe, 0);
+    listener->handle.pipe.data = listener.get();
+    unlink(cfg.unixsocket.c_str());  // a stale socket file from an earlier run
+    int rc = uv_pipe_bind(&listener->handle.pipe, cfg.unixsocket.c_str());
+    if (rc == 0 && cfg.unixsocketperm != 0) {
+      chmod(cfg.unixsocket.c_str(), static_cast<mode_t>(cfg.unixsocketperm));
+    }
+    if (rc == 0) rc = uv_listen(listener->stream(), cfg.tcp_backlog, OnConnection);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+      listener.release();
+      *error = fmt::format("Failed opening Unix socket {}: {}", cfg.unixsocket, uv_strerror(rc));
+      return false;
+    }
+    listeners_.push_back(std::move(listener));
+  }
+  if (listeners_.empty()) {
+    *error = "Configured to not listen anywhere, exiting.";
+    return false;
+  }
+  return true;
+}
+
+void Server::CloseListeners() {
+  for (auto& listener : listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+    if (listener->is_unix) unlink(listener->name.c_str());
+    listener.release();
+  }
+  listeners_.clear();
+}
+
+int Server::Run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return 0;
+}
+
+void Server::Shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  Log(LogLevel::kWarning, "User requested shutdown...");
+  CloseListeners();
+  std::vector<Connection*> all;
+  for (auto& [id, connection] : connections_) all.push_back(connection);
+  for (Connection* connection : all) connection->Close();
+  uv_prepare_stop(&prepare_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  // Connections closed above may still sit in the attention list; free them here since the
+  // prepare handle will not run again.
+  for (Connection* connection : attention_) connection->dirty_ = false;
+  attention_.clear();
+  if (!config().pidfile.empty()) unlink(config().pidfile.c_str());
+  Log(LogLevel::kWarning, "Herald is now ready to exit, bye bye...");
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* self = static_cast<Listener*>(listener->data);
+  if (status < 0) {
+    Log(LogLevel::kWarning, "Accepting client connection: {}", uv_strerror(status));
+    return;
+  }
+  self->server->HandleConnection(self);
+}
+
+void Server::HandleConnection(Listener* listener) {
+  uint64_t id = next_id_++;
+  Connection* connection = factory_(this, id);
+  connections_.emplace(id, connection);
+  int rc = connection->Accept(listener->stream(), listener->is_unix);
+  if (rc != 0) {
+    Log(LogLevel::kWarning, "Accepting client connection: {}", uv_strerror(rc));
+    connection->Close();
+    return;
+  }
+  ++stats_.connections_received;
+  const Config& cfg = config();
+  if (connections_.size() > static_cast<size_t>(cfg.maxclients)) {
+    ++stats_.rejected_connections;
+    connection->Queue(fmt::format("-{}\r\n", protocol::errors::kMaxClients));
+    connection->CloseAfterReply();
+    return;
+  }
+  if (cfg.protected_mode && cfg.requirepass.empty() && !connection->peer_is_loopback()) {
+    Log(LogLevel::kWarning, "Denied connection from {}: protected mode", connection->peer());
+    ++stats_.rejected_connections;
+    connection->Queue(fmt::format("-{}\r\n", protocol::errors::kProtectedMode));
+    connection->CloseAfterReply();
+    return;
+  }
+  Log(LogLevel::kVerbose, "Accepted {}", connection->peer());
+}
+
+void Server::NeedsAttention(Connection* connection) { attention_.push_back(connection); }
+
+void Server::Unregister(Connection* connection) { connections_.erase(connection->id()); }
+
+void Server::Release(Connection* connection) {
+  if (!connection->dirty_) delete connection;
+}
+
+void Server::OnPrepare(uv_prepare_t* handle) { static_cast<Server*>(handle->data)->ProcessAttention(); }
+
+void Server::ProcessAttention() {
+  // Flushing happens once per loop turn, just before the loop waits for I/O (Redis's
+  // beforeSleep): everything the turn's commands and deliveries queued leaves in one writev
+  // per connection.
+  while (!attention_.empty()) {
+    attention_work_.swap(attention_);
+    for (Connection* connection : attention_work_) {
+      connection->dirty_ = false;
+      if (connection->handle_closed_) {
+        delete connection;
+      } else if (connection->close_asap_) {
+        connection->Close();
+      } else {
+        connection->Flush();
+      }
+    }
+    attention_work_.clear();
+  }
+}
+
+void Server::OnCron(uv_timer_t* handle) { static_cast<Server*>(handle->data)->Cron(); }
+
+void Server::Cron() {
+  const Config& cfg = config();
+  uint64_t now = now_ms();
+  std::vector<Connection*> idle;
+  for (auto& [id, connection] : connections_) {
+    if (!connection->output().empty()) connection->CheckOutputLimits();
+    // Like Redis, pub/sub subscribers are never closed for being idle.
+    if (cfg.timeout > 0 && connection->output_class() == ClientClass::kNormal &&
+        now - connection->last_interaction_ms() > static_cast<uint64_t>(cfg.timeout) * 1000) {
+      idle.push_back(connection);
+    }
+  }
+  for (Connection* connection : idle) {
+    Log(LogLevel::kVerbose, "Closing idle client");
+    connection->Close();
+  }
+}
+
+void Server::OnSignal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Server*>(handle->data);
+  Log(LogLevel::kWarning, "Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  self->Shutdown();
+}
+
+std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
+  for (const std::string& name : changed) {
+    if (name == "loglevel") SetLogLevel(config().loglevel);
+    if (name == "port" || name == "bind") {
+      CloseListeners();
+      std::string error;
+      if (!OpenListeners(&error)) return "ERR " + error;
+    }
+  }
+  return "";
+}
+
+}  // namespace herald::server

@@ -1,0 +1,113 @@
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/broker.h"
+#include "server/config.h"
+
+namespace herald::server {
+
+class Connection;
+
+// Counters reported by INFO stats; reset by CONFIG RESETSTAT.
+struct Stats {
+  uint64_t connections_received = 0;
+  uint64_t commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t output_limit_disconnections = 0;
+  uint64_t query_limit_disconnections = 0;
+  uint64_t error_replies = 0;
+  uint64_t published = 0;
+};
+
+// The event loop and everything that lives as long as the process: configuration, broker,
+// listeners and the table of connected clients. Single-threaded; every method runs on the loop.
+class Server {
+ public:
+  using ConnectionFactory = std::function<Connection*(Server*, uint64_t id)>;
+
+  explicit Server(ConfigStore* config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens the listeners of the configuration (bind/port, unixsocket) for RESP clients, whose
+  // connections `factory` creates. Returns false with `*error` set if none could be opened or a
+  // mandatory address failed, as redis-server refuses to start then.
+  bool Listen(ConnectionFactory factory, std::string* error);
+  // Runs the loop until Shutdown(). Returns the process exit code.
+  int Run();
+  // Stops accepting, closes every connection and makes Run() return.
+  void Shutdown();
+
+  uv_loop_t* loop() { return &loop_; }
+  Broker& broker() { return broker_; }
+  const Config& config() const { return config_->config(); }
+  ConfigStore& config_store() { return *config_; }
+  Stats& stats() { return stats_; }
+  uint64_t now_ms() const { return uv_now(&loop_); }
+  uint64_t start_ms() const { return start_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  int tcp_port() const { return config().port; }
+
+  // Every live connection by id (CLIENT LIST, CLIENT KILL, INFO clients).
+  const std::unordered_map<uint64_t, Connection*>& connections() const { return connections_; }
+  size_t connection_count() const { return connections_.size(); }
+
+  // Re-applies the settings CONFIG SET may change at run time (listeners, log level, ...).
+  std::string ApplyConfig(const std::vector<std::string>& changed);
+
+  // Connection plumbing (see Connection): the loop-wide buffer reads land in, and the list of
+  // connections that need attention (flush or close) at the next loop turn.
+  char* read_buffer() { return read_buffer_.get(); }
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+  void NeedsAttention(Connection* connection);
+  // A connection started closing: it leaves the client table at once.
+  void Unregister(Connection* connection);
+  // A connection's handle is closed: its memory may go (now, or after the attention pass).
+  void Release(Connection* connection);
+
+ public:
+  struct Listener;
+
+ private:
+  static void OnPrepare(uv_prepare_t* handle);
+  static void OnCron(uv_timer_t* handle);
+  static void OnSignal(uv_signal_t* handle, int signum);
+  static void OnConnection(uv_stream_t* listener, int status);
+  void HandleConnection(Listener* listener);
+  void ProcessAttention();
+  void Cron();
+  bool OpenListeners(std::string* error);
+  void CloseListeners();
+
+  uv_loop_t loop_;
+  ConfigStore* config_;
+  Broker broker_;
+  Stats stats_;
+  ConnectionFactory factory_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_map<uint64_t, Connection*> connections_;
+  std::vector<Connection*> attention_;
+  std::vector<Connection*> attention_work_;
+  std::unique_ptr<char[]> read_buffer_;
+  uv_prepare_t prepare_;
+  uv_timer_t cron_;
+  uv_signal_t sigterm_;
+  uv_signal_t sigint_;
+  uint64_t next_id_ = 1;
+  uint64_t start_ms_ = 0;
+  std::string run_id_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace herald::server

@@ -1,0 +1,143 @@
+#include "server/broker.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace herald::server {
+namespace {
+
+// Records what it receives, encoding RESP2 frames through the shared cache like a real client.
+class FakeSubscriber : public Subscriber {
+ public:
+  void Deliver(const Delivery& delivery, FrameCache& frames) override {
+    protocol::SharedBytes& frame = frames.slot(WireFormat::kResp2);
+    if (!frame) {
+      ++encodes;
+      frame = protocol::EncodePubSubMessage(2, delivery.kind, delivery.pattern, delivery.channel,
+                                            delivery.payload);
+    }
+    received.emplace_back(frame.view());
+    last_frame = frame;
+  }
+  std::vector<std::string> received;
+  protocol::SharedBytes last_frame;
+  int encodes = 0;
+};
+
+class RecordingObserver : public PublishObserver {
+ public:
+  void OnPublish(SubKind kind, std::string_view channel, std::string_view payload) override {
+    seen.push_back(std::to_string(static_cast<int>(kind)) + ":" + std::string(channel) + ":" +
+                   std::string(payload));
+  }
+  std::vector<std::string> seen;
+};
+
+TEST_CASE("channel subscribers receive the RESP2 message frame") {
+  Broker broker;
+  FakeSubscriber a;
+  CHECK(broker.Subscribe(&a, SubKind::kChannel, "news"));
+  CHECK_FALSE(broker.Subscribe(&a, SubKind::kChannel, "news"));  // already subscribed
+  CHECK(broker.Publish(SubKind::kChannel, "news", "hi") == 1);
+  REQUIRE(a.received.size() == 1);
+  CHECK(a.received[0] == "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
+  CHECK(broker.Publish(SubKind::kChannel, "other", "x") == 0);
+  CHECK(a.received.size() == 1);
+  broker.UnsubscribeAll(&a);
+}
+
+TEST_CASE("one encoding is shared by every subscriber of a format") {
+  Broker broker;
+  std::vector<FakeSubscriber> subs(100);
+  for (auto& s : subs) broker.Subscribe(&s, SubKind::kChannel, "c");
+  CHECK(broker.Publish(SubKind::kChannel, "c", "payload") == 100);
+  int encodes = 0;
+  for (auto& s : subs) encodes += s.encodes;
+  CHECK(encodes == 1);
+  CHECK(subs[0].last_frame.same_block(subs[99].last_frame));
+  for (auto& s : subs) broker.UnsubscribeAll(&s);
+}
+
+TEST_CASE("patterns match once per distinct pattern and count each subscriber") {
+  Broker broker;
+  FakeSubscriber a, b;
+  broker.Subscribe(&a, SubKind::kPattern, "n*");
+  broker.Subscribe(&b, SubKind::kPattern, "n*");
+  broker.Subscribe(&a, SubKind::kChannel, "news");
+  CHECK(broker.NumPat() == 1);
+  CHECK(broker.Publish(SubKind::kChannel, "news", "m") == 3);
+  REQUIRE(a.received.size() == 2);
+  CHECK(a.received[0] == "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\nm\r\n");
+  CHECK(a.received[1] == "*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$1\r\nm\r\n");
+  CHECK(b.received.size() == 1);
+  CHECK(a.channel_and_pattern_count() == 2);
+  broker.UnsubscribeAll(&a);
+  broker.UnsubscribeAll(&b);
+  CHECK(broker.NumPat() == 0);
+}
+
+TEST_CASE("shard channels are a separate namespace without patterns") {
+  Broker broker;
+  FakeSubscriber a;
+  broker.Subscribe(&a, SubKind::kShardChannel, "s");
+  broker.Subscribe(&a, SubKind::kPattern, "*");
+  CHECK(broker.Publish(SubKind::kShardChannel, "s", "m") == 1);
+  REQUIRE(a.received.size() == 1);
+  CHECK(a.received[0] == "*3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nm\r\n");
+  CHECK(a.count(SubKind::kShardChannel) == 1);
+  CHECK(a.channel_and_pattern_count() == 1);
+  CHECK(broker.Channels(SubKind::kChannel, nullptr).empty());
+  CHECK(broker.Channels(SubKind::kShardChannel, nullptr).size() == 1);
+  broker.UnsubscribeAll(&a);
+}
+
+TEST_CASE("unsubscribe keeps the other subscribers' indexes right") {
+  Broker broker;
+  std::vector<FakeSubscriber> subs(5);
+  for (auto& s : subs) broker.Subscribe(&s, SubKind::kChannel, "c");
+  CHECK(broker.Unsubscribe(&subs[1], SubKind::kChannel, "c"));
+  CHECK_FALSE(broker.Unsubscribe(&subs[1], SubKind::kChannel, "c"));
+  CHECK(broker.Unsubscribe(&subs[0], SubKind::kChannel, "c"));
+  // subs[4] moved twice; removing it must still find it.
+  CHECK(broker.Unsubscribe(&subs[4], SubKind::kChannel, "c"));
+  CHECK(broker.NumSub(SubKind::kChannel, "c") == 2);
+  CHECK(broker.Publish(SubKind::kChannel, "c", "x") == 2);
+  CHECK(subs[2].received.size() == 1);
+  CHECK(subs[3].received.size() == 1);
+  CHECK(subs[4].received.empty());
+  broker.UnsubscribeAll(&subs[2]);
+  broker.UnsubscribeAll(&subs[3]);
+  CHECK(broker.Count(SubKind::kChannel) == 0);  // the channel disappears with its last subscriber
+}
+
+TEST_CASE("PUBSUB CHANNELS filters with the glob") {
+  Broker broker;
+  FakeSubscriber a;
+  broker.Subscribe(&a, SubKind::kChannel, "news.a");
+  broker.Subscribe(&a, SubKind::kChannel, "news.b");
+  broker.Subscribe(&a, SubKind::kChannel, "sport");
+  std::string_view pattern = "news.*";
+  CHECK(broker.Channels(SubKind::kChannel, &pattern).size() == 2);
+  CHECK(broker.Channels(SubKind::kChannel, nullptr).size() == 3);
+  auto names = broker.Names(&a, SubKind::kChannel);
+  CHECK(names.size() == 3);
+  broker.UnsubscribeAll(&a);
+}
+
+TEST_CASE("observers see every publish after local delivery") {
+  Broker broker;
+  RecordingObserver observer;
+  broker.AddObserver(&observer);
+  broker.Publish(SubKind::kChannel, "a", "1");
+  broker.Publish(SubKind::kShardChannel, "b", "2");
+  broker.RemoveObserver(&observer);
+  broker.Publish(SubKind::kChannel, "c", "3");
+  REQUIRE(observer.seen.size() == 2);
+  CHECK(observer.seen[0] == "0:a:1");
+  CHECK(observer.seen[1] == "2:b:2");
+}
+
+}  // namespace
+}  // namespace herald::server
