@@ -10,7 +10,8 @@ namespace herald::protocol {
 
 // Limits a RequestParser enforces; the defaults are Redis 7.0's.
 struct RequestLimits {
-  // Largest bulk argument accepted (proto-max-bulk-len).
+  // Largest bulk argument accepted (proto-max-bulk-len). Redis does not check it on its master
+  // link; UINT64_MAX does the same here.
   uint64_t max_bulk_len = 512ull * 1024 * 1024;
   // Longest inline request and longest `*<n>` / `$<n>` header line without a CR (64 KiB).
   // A line is too big when none of its first max_inline_len + 1 bytes ends it. Redis errors once
@@ -44,7 +45,9 @@ enum class RequestResult {
 //
 // Quirk kept from Redis, which looks for line ends with strchr(): a NUL byte in an inline line or
 // in a `*<n>` / `$<n>` header hides the line end, so such a request waits for more input until it
-// exceeds max_inline_len and fails as too big. NULs inside bulk payloads are fine.
+// exceeds max_inline_len and fails as too big. NULs inside bulk payloads are fine. Also as in
+// Redis, the byte after the CR ending a `*<n>` / `$<n>` header and the two bytes after a bulk
+// payload are skipped without being checked for LF / CRLF.
 class RequestParser {
  public:
   explicit RequestParser(RequestLimits limits = {}) : limits_(limits) {}
@@ -56,7 +59,8 @@ class RequestParser {
 
   // The arguments of the request the last Parse() returned kOk for; empty otherwise.
   const std::vector<std::string_view>& args() const { return args_; }
-  // Redis's text for the last kError, without the leading "ERR "; empty otherwise.
+  // Redis's text for the last kError, without the leading "ERR "; empty otherwise. Never holds
+  // CR or LF (Redis shows them as spaces), so it can be sent as `-ERR <text>\r\n` as is.
   std::string_view error() const { return error_; }
 
   // Forgets any partial request (e.g. after an error, or when the limits change).

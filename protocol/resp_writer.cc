@@ -108,9 +108,13 @@ void RespWriter::MapHeader(size_t n) {
   }
 }
 
-void RespWriter::SetHeader(size_t n) { Header(protocol_ == 3 ? '~' : '*', static_cast<int64_t>(n)); }
+void RespWriter::SetHeader(size_t n) {
+  Header(protocol_ == 3 ? '~' : '*', static_cast<int64_t>(n));
+}
 
-void RespWriter::PushHeader(size_t n) { Header(protocol_ == 3 ? '>' : '*', static_cast<int64_t>(n)); }
+void RespWriter::PushHeader(size_t n) {
+  Header(protocol_ == 3 ? '>' : '*', static_cast<int64_t>(n));
+}
 
 SharedBytes EncodePubSubMessage(int protocol, PubSubKind kind, std::string_view pattern,
                                 std::string_view channel, std::string_view payload) {

@@ -210,11 +210,11 @@ struct InfoSection {
 };
 
 constexpr InfoSection kSections[] = {
-    {"server", true, ServerSection},           {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},           {"persistence", true, PersistenceSection},
-    {"stats", true, StatsSection},             {"replication", true, ReplicationSection},
-    {"cpu", true, CpuSection},                 {"modules", true, ModulesSection},
-    {"cluster", true, ClusterSection},         {"keyspace", true, KeyspaceSection},
+    {"server", true, ServerSection},   {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},   {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},     {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},         {"modules", true, ModulesSection},
+    {"cluster", true, ClusterSection}, {"keyspace", true, KeyspaceSection},
 };
 
 }  // namespace
@@ -235,7 +235,8 @@ void InfoCommand(RespSession& client, CommandArgs args) {
   int written = 0;
   for (const InfoSection& section : kSections) {
     bool selected = all && section.in_default;
-    for (std::string_view name : wanted) selected = selected || EqualsIgnoreCase(name, section.name);
+    for (std::string_view name : wanted)
+      selected = selected || EqualsIgnoreCase(name, section.name);
     if (!selected) continue;
     if (written++ > 0) text.append("\r\n");
     section.write(server, &text);
@@ -313,8 +314,8 @@ void ShutdownCommand(RespSession& client, CommandArgs args) {
 }
 
 void FlushCommand(RespSession& client, CommandArgs args) {
-  if (args.size() > 2 ||
-      (args.size() == 2 && !EqualsIgnoreCase(args[1], "async") && !EqualsIgnoreCase(args[1], "sync"))) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "async") &&
+                          !EqualsIgnoreCase(args[1], "sync"))) {
     ReplyError(client, protocol::errors::kSyntax);
     return;
   }
@@ -322,8 +323,8 @@ void FlushCommand(RespSession& client, CommandArgs args) {
 }
 
 void FunctionFlushCommand(RespSession& client, CommandArgs args) {
-  if (args.size() > 3 ||
-      (args.size() == 3 && !EqualsIgnoreCase(args[2], "async") && !EqualsIgnoreCase(args[2], "sync"))) {
+  if (args.size() > 3 || (args.size() == 3 && !EqualsIgnoreCase(args[2], "async") &&
+                          !EqualsIgnoreCase(args[2], "sync"))) {
     ReplyError(client, "ERR Bad flush type");
     return;
   }

@@ -76,8 +76,10 @@ int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view
   bool shard = kind == SubKind::kShardChannel;
   const EntryMap& map = names_[static_cast<size_t>(shard ? SubKind::kShardChannel : kind)];
   if (auto it = map.find(channel); it != map.end()) {
-    Delivery delivery{shard ? protocol::PubSubKind::kSMessage : protocol::PubSubKind::kMessage, {},
-                      channel, payload};
+    Delivery delivery{shard ? protocol::PubSubKind::kSMessage : protocol::PubSubKind::kMessage,
+                      {},
+                      channel,
+                      payload};
     DeliverTo(*it->second, delivery);
     receivers += static_cast<int64_t>(it->second->subscribers.size());
   }
@@ -94,7 +96,8 @@ int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view
   return receivers;
 }
 
-std::vector<std::string_view> Broker::Channels(SubKind kind, const std::string_view* pattern) const {
+std::vector<std::string_view> Broker::Channels(SubKind kind,
+                                               const std::string_view* pattern) const {
   std::vector<std::string_view> result;
   for (const auto& [name, entry] : names_[static_cast<size_t>(kind)]) {
     if (pattern == nullptr || protocol::GlobMatch(*pattern, name)) result.push_back(name);

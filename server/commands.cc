@@ -6,6 +6,7 @@
 
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
+#include "server/command_doc_data.h"
 #include "server/command_handlers.h"
 #include "server/resp_session.h"
 #include "server/server.h"
@@ -14,15 +15,15 @@ namespace herald::server {
 namespace {
 
 // Flag sets shared by several commands (Redis 7.0's command JSON files).
-constexpr uint32_t kSubscribeFlags = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale |
-                                     kCmdPubSubContext;
+constexpr uint32_t kSubscribeFlags =
+    kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale | kCmdPubSubContext;
 constexpr uint32_t kPublishFlags =
     kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate;
 constexpr uint32_t kPubsubInfoFlags = kCmdPubSub | kCmdLoading | kCmdStale;
 constexpr uint32_t kConnectionFlags =
     kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
 constexpr uint32_t kClientFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
-constexpr uint32_t kClientFastFlags = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;
+constexpr uint32_t kClientFastFlags = kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kHelpFlags = kCmdLoading | kCmdStale;
 
@@ -59,6 +60,8 @@ const Command kConfigSubcommands[] = {
 const Command kCommandSubcommands[] = {
     {"count", 2, kHelpFlags, CommandCountCommand, {}, "@slow @connection"},
     {"docs", -2, kHelpFlags, CommandDocsCommand, {}, "@slow @connection"},
+    {"getkeys", -4, kHelpFlags, CommandGetKeysCommand, {}, "@slow @connection"},
+    {"getkeysandflags", -4, kHelpFlags, CommandGetKeysAndFlagsCommand, {}, "@slow @connection"},
     {"help", 2, kHelpFlags, CommandHelpCommand, {}, "@slow @connection"},
     {"info", -2, kHelpFlags, CommandInfoCommand, {}, "@slow @connection"},
     {"list", -2, kHelpFlags, CommandListCommand, {}, "@slow @connection"},
@@ -77,9 +80,13 @@ const Command kCommands[] = {
      "@slow @connection"},
     {"config", -2, 0, nullptr, kConfigSubcommands, "@slow"},
     {"dbsize", 1, kCmdReadOnly | kCmdFast, DbSizeCommand, {}, "@keyspace @read @fast"},
-    {"debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, DebugCommand, {},
+    {"debug",
+     -2,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale,
+     DebugCommand,
+     {},
      "@admin @slow @dangerous"},
-    {"echo", 2, kCmdFast, EchoCommand, {}, "@fast @connection"},
+    {"echo", 2, kCmdLoading | kCmdStale | kCmdFast, EchoCommand, {}, "@fast @connection"},
     {"flushall", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
     {"flushdb", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
     {"function", -2, 0, nullptr, kFunctionSubcommands, "@slow"},
@@ -92,11 +99,14 @@ const Command kCommands[] = {
     {"punsubscribe", -1, kSubscribeFlags, PUnsubscribeCommand, {}, "@pubsub @slow"},
     {"quit", -1, kConnectionFlags | kCmdPubSubContext, QuitCommand, {}, "@fast @connection"},
     {"reset", 1, kConnectionFlags | kCmdPubSubContext, ResetCommand, {}, "@fast @connection"},
-    {"select", 2, kCmdLoading | kCmdStale | kCmdFast, SelectCommand, {}, "@keyspace @fast"},
-    {"shutdown", -1,
+    {"select", 2, kCmdLoading | kCmdStale | kCmdFast, SelectCommand, {}, "@fast @connection"},
+    {"shutdown",
+     -1,
      kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdSentinel |
          kCmdAllowBusy,
-     ShutdownCommand, {}, "@admin @slow @dangerous"},
+     ShutdownCommand,
+     {},
+     "@admin @slow @dangerous"},
     {"spublish", 3, kPublishFlags, SPublishCommand, {}, "@pubsub @fast"},
     {"ssubscribe", -2, kSubscribeFlags, SSubscribeCommand, {}, "@pubsub @slow"},
     {"subscribe", -2, kSubscribeFlags, SubscribeCommand, {}, "@pubsub @slow"},
@@ -195,11 +205,11 @@ void ReplyHelp(RespSession& client, std::string_view name,
                std::span<const std::string_view> lines) {
   protocol::RespWriter& reply = client.reply();
   reply.ArrayHeader(lines.size() + 3);
-  reply.SimpleString(fmt::format(
-      "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", UpperCase(name)));
+  reply.SimpleString(
+      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", UpperCase(name)));
   for (std::string_view line : lines) reply.SimpleString(line);
   reply.SimpleString("HELP");
-  reply.SimpleString("    Print this help.");
+  reply.SimpleString("    Prints this help.");
 }
 
 }  // namespace herald::server

@@ -32,27 +32,15 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1u << 13,
   kCmdSkipSlowlog = 1u << 14,
   kCmdNoMandatoryKeys = 1u << 15,
+  kCmdNoAsyncLoading = 1u << 16,
 };
 
-// One argument in COMMAND DOCS, Redis 7 style.
+// Flags of one argument in COMMAND DOCS.
 enum ArgFlag : uint8_t { kArgOptional = 1, kArgMultiple = 2, kArgMultipleToken = 4 };
-struct CommandArgDoc {
-  std::string_view name;
-  std::string_view type;  // string integer double key pattern unix-time pure-token oneof block
-  std::string_view token;
-  uint8_t flags = 0;
-  std::span<const CommandArgDoc> children = {};
-};
-struct CommandDoc {
-  std::string_view summary;
-  std::string_view since;
-  std::string_view group;
-  std::string_view complexity;
-  std::span<const CommandArgDoc> args;
-};
 
 // One row of the command table: {name, arity (-N means at least N), flags, handler}, with
-// subcommands for container commands (CLIENT, CONFIG, PUBSUB, ...) and documentation.
+// subcommands for container commands (CLIENT, CONFIG, PUBSUB, ...). Documentation for COMMAND
+// DOCS lives apart, keyed by full name (server/command_doc_data.h).
 struct Command {
   std::string_view name;  // lower case; subcommands hold only their own part ("numpat")
   int arity;
@@ -60,7 +48,6 @@ struct Command {
   CommandHandler handler;
   std::span<const Command> subcommands = {};
   std::string_view acl_categories = "";  // space separated, e.g. "@pubsub @slow"
-  const CommandDoc* doc = nullptr;
 };
 
 // Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication and the

@@ -36,14 +36,15 @@ struct Config {
   int unixsocketperm = 0;  // octal in the file, 0 = leave the umask's permissions
   std::string requirepass;
   bool protected_mode = true;
-  int maxclients = 10000;  // Redis accepts up to 4294967295; larger than INT_MAX is stored as INT_MAX
+  // Redis accepts up to 4294967295; a larger value than INT_MAX is stored as INT_MAX.
+  int maxclients = 10000;
   int timeout = 0;          // seconds a client may be idle; 0 = never closed
   int tcp_keepalive = 300;  // seconds; 0 = off
   int tcp_backlog = 511;
   OutputLimit output_limits[kClientClassCount] = {
-      {0, 0, 0},                                       // normal
-      {256ull << 20, 64ull << 20, 60},                 // replica
-      {32ull << 20, 8ull << 20, 60},                   // pubsub
+      {0, 0, 0},                        // normal
+      {256ull << 20, 64ull << 20, 60},  // replica
+      {32ull << 20, 8ull << 20, 60},    // pubsub
   };
   uint64_t client_query_buffer_limit = 1ull << 30;
   uint64_t proto_max_bulk_len = 512ull << 20;
@@ -101,8 +102,7 @@ class ConfigStore {
             std::vector<std::string>* notices);
 
   // Load() for a parsed command line: the file, then standard input if asked, then the overrides.
-  bool Load(const CommandLine& command_line, std::string* error,
-            std::vector<std::string>* notices);
+  bool Load(const CommandLine& command_line, std::string* error, std::vector<std::string>* notices);
 
   // CONFIG GET: every (name, value) pair whose name matches any of the glob `patterns`, in table
   // order, each at most once, values rendered as Redis renders them (yes/no, bytes, "a b").
@@ -114,8 +114,10 @@ class ConfigStore {
   // CONFIG SET - 'foo'" or "ERR CONFIG SET failed (possibly related to argument 'port') - ...".
   // After the values are assigned, `apply` (if set) is called with the canonical names of the
   // directives whose value changed (it is not called when nothing changed); if it returns a
-  // non-empty error the old values are restored and that error is returned verbatim, so the hook
-  // words it like Redis ("ERR CONFIG SET failed (possibly related to argument 'bind') - ...").
+  // non-empty error the old values are restored, `apply` is called once more with the same names
+  // so that the server can return to them (its result is ignored), and the first error is
+  // returned verbatim: the hook words it like Redis ("ERR CONFIG SET failed (possibly related to
+  // argument 'bind') - ...").
   std::string Set(const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
   void set_apply_hook(std::function<std::string(const std::vector<std::string>&)> apply) {
     apply_ = std::move(apply);

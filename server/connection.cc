@@ -97,7 +97,8 @@ void Connection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* bu
     return;
   }
   self->EnsureInputRoom(16 * 1024);
-  *buf = uv_buf_init(self->in_ + self->in_len_, static_cast<unsigned>(self->in_cap_ - self->in_len_));
+  *buf =
+      uv_buf_init(self->in_ + self->in_len_, static_cast<unsigned>(self->in_cap_ - self->in_len_));
 }
 
 void Connection::EnsureInputRoom(size_t room) {
@@ -171,6 +172,13 @@ void Connection::QueueShared(const protocol::SharedBytes& frame) {
   CheckOutputLimits();
 }
 
+void Connection::QueueShared(const protocol::SharedBytes& block, uint32_t offset, uint32_t length) {
+  if (closing_) return;
+  out_.AppendShared(block, offset, length);
+  MarkDirty();
+  CheckOutputLimits();
+}
+
 void Connection::MarkDirty() {
   if (!dirty_) {
     dirty_ = true;
@@ -206,7 +214,8 @@ void Connection::Flush() {
   while (!out_.empty()) {
     size_t total = 0;
     size_t count = out_.Gather(0, iov, kMaxIovecs, &total);
-    int written = uv_try_write(stream(), reinterpret_cast<uv_buf_t*>(iov), static_cast<unsigned>(count));
+    int written =
+        uv_try_write(stream(), reinterpret_cast<uv_buf_t*>(iov), static_cast<unsigned>(count));
     if (written == UV_EAGAIN || written == UV_ENOSYS) break;
     if (written < 0) {
       Log(LogLevel::kVerbose, "Error writing to client: {}", uv_strerror(written));

@@ -35,6 +35,7 @@ class Connection {
   // Queues bytes (copied) or a shared frame (referenced) and schedules a flush.
   void Queue(std::string_view bytes);
   void QueueShared(const protocol::SharedBytes& frame);
+  void QueueShared(const protocol::SharedBytes& block, uint32_t offset, uint32_t length);
 
   // Writes as much queued output as the socket takes now; the rest goes out through one
   // uv_write in flight. Called by the server once per loop turn for every dirty connection.

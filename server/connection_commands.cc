@@ -37,9 +37,10 @@ bool ValidName(std::string_view name) {
 }
 
 std::string ClientFlags(const RespSession& client) {
-  char flags[4];
+  char flags[8];
   size_t n = 0;
   if (client.total_count() > 0) flags[n++] = 'P';
+  if (client.is_unix()) flags[n++] = 'U';
   if (client.close_after_reply()) flags[n++] = 'c';
   if (n == 0) flags[n++] = 'N';
   return std::string(flags, n);
@@ -57,14 +58,12 @@ std::string ClientLine(RespSession& client) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
-      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} "
-      "lib-ver={}\n",
+      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}\n",
       client.id(), client.peer(), client.local(), client.fd(), client.name(),
       (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
       ClientFlags(client), client.db(), client.count(SubKind::kChannel),
       client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(),
-      client.resp(), client.lib_name(), client.lib_ver());
+      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(), client.resp());
 }
 
 // Client types of CLIENT LIST TYPE / CLIENT KILL TYPE. Returns false for an unknown name.
@@ -195,7 +194,7 @@ void HelloCommand(RespSession& client, CommandArgs args) {
   if (!client.authenticated()) {
     ReplyError(client,
                "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-               "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+               "HELLO AUTH <user> <pass> option can be used to authenticate the client "
                "and select the RESP protocol version at the same time");
     return;
   }

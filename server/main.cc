@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   }
   if (command_line.help) {
     std::fputs(kUsage, stderr);
-    return 0;
+    return 1;  // as redis-server does
   }
   if (command_line.version) {
     std::printf("Herald server v=%s redis-compat=7.0.15 bits=%d\n", HERALD_VERSION,
@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
 
   ConfigStore store;
   std::vector<std::string> notices;
-  if (!store.Load(command_line.config_file, command_line.overrides, &error, &notices)) {
+  if (!store.Load(command_line, &error, &notices)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }

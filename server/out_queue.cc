@@ -57,6 +57,12 @@ void OutQueue::AppendShared(const protocol::SharedBytes& frame) {
   bytes_ += frame.size();
 }
 
+void OutQueue::AppendShared(const protocol::SharedBytes& block, uint32_t offset, uint32_t length) {
+  if (length == 0) return;
+  pieces_.push_back(Piece{block, offset, length});
+  bytes_ += length;
+}
+
 size_t OutQueue::Gather(size_t skip, iovec* iov, size_t max, size_t* total) const {
   size_t count = 0;
   size_t covered = 0;

@@ -36,8 +36,11 @@ class OutQueue {
 
   // Copies `bytes` to the end of the queue.
   void Append(std::string_view bytes);
-  // Queues a reference to `frame` (which must not be appended to afterwards).
+  // Queues a reference to `frame` (whose bytes must not change afterwards).
   void AppendShared(const protocol::SharedBytes& frame);
+  // Queues a reference to `length` bytes of `block` from `offset` (a replication backlog slice:
+  // the block may keep growing past them, the referenced bytes never change).
+  void AppendShared(const protocol::SharedBytes& block, uint32_t offset, uint32_t length);
 
   // Bytes queued and not yet consumed.
   size_t bytes() const { return bytes_; }

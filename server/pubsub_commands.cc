@@ -1,5 +1,7 @@
 // SUBSCRIBE and friends, PUBLISH, SPUBLISH and PUBSUB: thin adapters from RESP to the broker.
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "server/command_handlers.h"
@@ -94,8 +96,7 @@ void ReplyNumsub(RespSession& client, CommandArgs args, SubKind kind) {
   client.reply().ArrayHeader(2 * (args.size() - 2));
   for (size_t i = 2; i < args.size(); ++i) {
     client.reply().Bulk(args[i]);
-    client.reply().Integer(
-        static_cast<int64_t>(client.server().broker().NumSub(kind, args[i])));
+    client.reply().Integer(static_cast<int64_t>(client.server().broker().NumSub(kind, args[i])));
   }
 }
 
@@ -130,14 +131,24 @@ void SPublishCommand(RespSession& client, CommandArgs args) {
   client.reply().Integer(receivers);
 }
 
+// PUBSUB CHANNELS and SHARDCHANNELS take at most one pattern; more is refused with the old-style
+// subcommand error Redis 7.0 still uses there.
+bool CheckPatternArgs(RespSession& client, CommandArgs args) {
+  if (args.size() <= 3) return true;
+  ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. "
+                                 "Try PUBSUB HELP.",
+                                 args[1]));
+  return false;
+}
+
 void PubsubChannelsCommand(RespSession& client, CommandArgs args) {
-  // Like Redis, arguments after the pattern are ignored.
+  if (!CheckPatternArgs(client, args)) return;
   const std::string_view* pattern = args.size() >= 3 ? &args[2] : nullptr;
   ReplyNames(client, client.server().broker().Channels(SubKind::kChannel, pattern));
 }
 
 void PubsubShardChannelsCommand(RespSession& client, CommandArgs args) {
-  // Like Redis, arguments after the pattern are ignored.
+  if (!CheckPatternArgs(client, args)) return;
   const std::string_view* pattern = args.size() >= 3 ? &args[2] : nullptr;
   ReplyNames(client, client.server().broker().Channels(SubKind::kShardChannel, pattern));
 }

@@ -61,7 +61,8 @@ size_t RespSession::ProcessInput(std::string_view data) {
     if (args.empty()) continue;
     // An HTTP request sent to the RESP port: drop it silently as Redis does, so a browser or a
     // cross-protocol attack cannot make us answer anything.
-    if (protocol::EqualsIgnoreCase(args[0], "post") || protocol::EqualsIgnoreCase(args[0], "host:")) {
+    if (protocol::EqualsIgnoreCase(args[0], "post") ||
+        protocol::EqualsIgnoreCase(args[0], "host:")) {
       Log(LogLevel::kWarning,
           "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
           "commands to Redis. Connection from {} aborted.",

@@ -57,9 +57,7 @@ Server::Server(ConfigStore* config) : config_(config), read_buffer_(new char[kRe
   sigint_.data = this;
 }
 
-Server::~Server() {
-  uv_loop_close(&loop_);
-}
+Server::~Server() { uv_loop_close(&loop_); }
 
 bool Server::Listen(ConnectionFactory factory, std::string* error) {
   factory_ = std::move(factory);
@@ -218,7 +216,9 @@ void Server::Release(Connection* connection) {
   if (!connection->dirty_) delete connection;
 }
 
-void Server::OnPrepare(uv_prepare_t* handle) { static_cast<Server*>(handle->data)->ProcessAttention(); }
+void Server::OnPrepare(uv_prepare_t* handle) {
+  static_cast<Server*>(handle->data)->ProcessAttention();
+}
 
 void Server::ProcessAttention() {
   // Flushing happens once per loop turn, just before the loop waits for I/O (Redis's
@@ -262,7 +262,8 @@ void Server::Cron() {
 
 void Server::OnSignal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
-  Log(LogLevel::kWarning, "Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  Log(LogLevel::kWarning, "Received {} scheduling shutdown...",
+      signum == SIGINT ? "SIGINT" : "SIGTERM");
   self->Shutdown();
 }
 
