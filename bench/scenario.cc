@@ -1,0 +1,288 @@
+#include "bench/scenario.h"
+
+#include <netdb.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bench/message.h"
+#include "bench/report.h"
+#include "fmt/format.h"
+
+namespace herald::bench {
+namespace {
+
+bool Resolve(const std::string& host, int port, sockaddr_storage* out, std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0 || res == nullptr) {
+    *error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
+    return false;
+  }
+  std::memcpy(out, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  return true;
+}
+
+const char* PacingName(Pacing p) {
+  switch (p) {
+    case Pacing::kPipeline:
+      return "pipeline";
+    case Pacing::kWindow:
+      return "window";
+    case Pacing::kRate:
+      return "rate";
+  }
+  return "?";
+}
+
+double Us(uint64_t ns) { return static_cast<double>(ns) / 1e3; }
+
+}  // namespace
+
+bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
+  const std::string& s = o.scenario;
+  c->scenario = s;
+  c->label = o.label;
+  c->server_pid = o.server_pid;
+  c->resp.protocol = o.resp;
+  c->resp.password = o.password;
+  c->payload = o.payload;
+  c->messages = o.messages;
+  c->setup_timeout_s = o.setup_timeout;
+  c->drain_timeout_s = o.drain_timeout;
+  c->connect_concurrency = o.connect_concurrency;
+  c->progress = !o.quiet;
+  c->channels = o.channels.value_or(1);
+  c->duration_s = o.duration.value_or(5);
+  c->warmup_s = o.warmup.value_or(o.messages != 0 ? 0 : 1);
+
+  if (o.transport != "resp") {
+    *error = fmt::format("transport '{}' is not available yet (only resp)", o.transport);
+    return false;
+  }
+  if (o.mode == "channel") {
+    c->mode = SubscribeMode::kChannel;
+  } else if (o.mode == "pattern") {
+    c->mode = SubscribeMode::kPattern;
+  } else if (o.mode == "shard") {
+    c->mode = SubscribeMode::kShard;
+  } else {
+    *error = fmt::format("--mode must be channel, pattern or shard, not '{}'", o.mode);
+    return false;
+  }
+
+  if (s == "publish") {
+    c->pacing = Pacing::kPipeline;
+    c->publishers = o.publishers.value_or(4);
+    c->subscribers = o.subscribers.value_or(0);
+    c->pipeline = o.pipeline.value_or(32);
+    if (o.rate || o.window) {
+      *error = "publish is paced by --pipeline; use fanout or latency for --window / --rate";
+      return false;
+    }
+  } else if (s == "fanout") {
+    if (o.pipeline) {
+      *error = "fanout is paced by --window or --rate, not --pipeline";
+      return false;
+    }
+    c->publishers = o.publishers.value_or(1);
+    c->subscribers = o.subscribers.value_or(1000);
+    if (o.rate) {
+      c->pacing = Pacing::kRate;
+      c->rate = *o.rate;
+      if (o.window) {
+        *error = "--rate and --window exclude each other";
+        return false;
+      }
+    } else {
+      c->pacing = Pacing::kWindow;
+      c->window = o.window.value_or(16);
+    }
+  } else if (s == "latency") {
+    c->pacing = Pacing::kRate;
+    c->publishers = o.publishers.value_or(1);
+    c->subscribers = o.subscribers.value_or(1);
+    c->rate = o.rate.value_or(10000);
+    if (o.window || o.pipeline) {
+      *error = "latency is paced by --rate";
+      return false;
+    }
+  } else if (s == "connections") {
+    // One message per channel after the RSS reading proves every connection is still alive.
+    c->pacing = Pacing::kWindow;
+    c->window = 1;
+    c->publishers = 1;
+    c->subscribers = o.subscribers.value_or(1000);
+    c->settle_s = o.settle.value_or(30);
+    c->settle_min_s = std::min(o.settle_min.value_or(3.0), c->settle_s);
+    c->messages = c->channels;
+    c->warmup_s = 0;
+    c->duration_s = o.duration.value_or(30);
+    if (o.rate || o.window || o.pipeline || o.publishers || o.messages) {
+      *error =
+          "connections takes --connections, --channels, --settle, --settle-min, not traffic "
+          "options";
+      return false;
+    }
+  } else if (s.empty()) {
+    *error = "no scenario given";
+    return false;
+  } else {
+    *error = fmt::format("unknown scenario '{}'", s);
+    return false;
+  }
+
+  if (c->publishers < 1 || c->publishers > kMaxPublishers) {
+    *error = fmt::format("--publishers must be in [1, {}]", kMaxPublishers);
+    return false;
+  }
+  if (c->channels < 1 || (c->subscribers > 0 && c->channels > c->subscribers)) {
+    *error = "--channels must be at least 1 and at most the number of subscribers";
+    return false;
+  }
+  if (c->subscribers == 0 && c->pacing == Pacing::kWindow) {
+    *error = "a window needs subscribers to complete messages";
+    return false;
+  }
+  if (c->payload < kHeaderSize || c->payload > (512u << 20)) {
+    *error = fmt::format("--payload must be in [{}, 512m]", kHeaderSize);
+    return false;
+  }
+  if (c->pipeline < 1 || c->window < 1 || c->connect_concurrency < 1) {
+    *error = "--pipeline, --window and --connect-concurrency must be at least 1";
+    return false;
+  }
+  if (c->pacing == Pacing::kRate && !(c->rate > 0 && c->rate <= 1e8)) {
+    *error = "--rate must be in (0, 1e8]";
+    return false;
+  }
+  if (!(c->duration_s > 0) || c->warmup_s < 0 || c->settle_s < 0 || !(c->setup_timeout_s > 0) ||
+      !(c->drain_timeout_s > 0)) {
+    *error = "durations must be positive (warmup and settle may be 0)";
+    return false;
+  }
+  return Resolve(o.host, o.port, &c->address, error);
+}
+
+int ExitStatus(const RunResult& r) {
+  switch (r.status) {
+    case RunStatus::kOk:
+      return 0;
+    case RunStatus::kConnectionFailure:
+      return 2;
+    case RunStatus::kIntegrityFailure:
+      return 3;
+    case RunStatus::kTimeout:
+      return 4;
+  }
+  return 2;
+}
+
+std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& r) {
+  JsonLine j;
+  j.Str("scenario", c.scenario).Str("label", c.label).Bool("ok", r.status == RunStatus::kOk);
+  j.Int("exit", ExitStatus(r)).Str("error", r.error);
+
+  j.Begin("params");
+  j.Str("host", o.host)
+      .Int("port", o.port)
+      .Int("resp", c.resp.protocol)
+      .Str("transport", o.transport);
+  j.Str("mode", o.mode).Uint("publishers", c.publishers).Uint("subscribers", c.subscribers);
+  j.Uint("channels", c.channels).Uint("payload", c.payload).Str("pacing", PacingName(c.pacing));
+  if (c.pacing == Pacing::kPipeline) j.Uint("pipeline", c.pipeline);
+  if (c.pacing == Pacing::kWindow) j.Uint("window", c.window);
+  if (c.pacing == Pacing::kRate) j.Num("rate", c.rate, 1);
+  j.Num("warmup_s", c.warmup_s, 3).Num("duration_s", c.duration_s, 3).Uint("messages", c.messages);
+  if (c.settle_s > 0) j.Num("settle_max_s", c.settle_s, 3).Num("settle_min_s", c.settle_min_s, 3);
+  if (c.server_pid > 0) j.Int("server_pid", c.server_pid);
+  j.End();
+
+  j.Begin("metrics");
+  j.Num("setup_s", r.setup_s, 3);
+  // Totals over the whole run: the integrity figures.
+  j.Uint("sent", r.sent)
+      .Uint("replies", r.replies)
+      .Uint("expected_deliveries", r.expected_deliveries);
+  j.Uint("received", r.deliveries).Uint("lost", r.lost).Uint("duplicated", r.duplicated);
+  j.Uint("reordered", r.reordered).Uint("misrouted", r.misrouted).Uint("corrupt", r.corrupt);
+  j.Uint("reply_mismatch", r.reply_mismatch);
+
+  if (c.scenario == "connections") {
+    j.Uint("connections", c.subscribers);
+    j.Num("settle_s", r.settle_used_s, 1);
+    if (r.baseline.ok && r.settled.ok) {
+      j.Uint("server_rss_baseline_kb", r.baseline.rss_kb)
+          .Uint("server_rss_settled_kb", r.settled.rss_kb);
+      const double delta =
+          (static_cast<double>(r.settled.rss_kb) - static_cast<double>(r.baseline.rss_kb)) * 1024.0;
+      j.Num("bytes_per_connection", c.subscribers > 0 ? delta / c.subscribers : 0, 1);
+    }
+  }
+
+  if (r.measured) {
+    const double secs = static_cast<double>(r.end.taken_ns - r.begin.taken_ns) / 1e9;
+    const uint64_t published = r.end.sent - r.begin.sent;
+    const uint64_t replies = r.end.replies - r.begin.replies;
+    const uint64_t deliveries = r.end.deliveries - r.begin.deliveries;
+    j.Num("window_s", secs, 3);
+    j.Uint("window_published", published).Uint("window_replies", replies);
+    j.Uint("window_deliveries", deliveries);
+    j.Num("publish_ops_per_s", static_cast<double>(replies) / secs, 0);
+    j.Num("deliveries_per_s", static_cast<double>(deliveries) / secs, 0);
+
+    const Histogram& h = r.latency;
+    j.Uint("latency_samples", h.count());
+    if (h.count() > 0) {
+      j.Num("latency_min_us", Us(h.min()), 1).Num("latency_mean_us", h.mean() / 1e3, 1);
+      j.Num("latency_p50_us", Us(h.Quantile(0.5)), 1).Num("latency_p90_us", Us(h.Quantile(0.9)), 1);
+      j.Num("latency_p99_us", Us(h.Quantile(0.99)), 1);
+      j.Num("latency_p999_us", Us(h.Quantile(0.999)), 1).Num("latency_max_us", Us(h.max()), 1);
+    }
+    if (c.pacing == Pacing::kRate && r.send_lag.count() > 0) {
+      j.Num("send_lag_p99_us", Us(r.send_lag.Quantile(0.99)), 1);
+      j.Num("send_lag_max_us", Us(r.send_lag.max()), 1);
+    }
+
+    const double client_cpu =
+        static_cast<double>(r.end.client_cpu_ns - r.begin.client_cpu_ns) / 1e9;
+    j.Num("client_cpu_s", client_cpu, 3).Num("client_cpu_util", client_cpu / secs, 3);
+
+    const ProcSample& a = r.begin.server;
+    const ProcSample& b = r.end.server;
+    if (a.ok && b.ok) {
+      const double cpu_ns = static_cast<double>(b.cpu_ns - a.cpu_ns);
+      j.Num("server_cpu_s", cpu_ns / 1e9, 3).Num("server_cpu_util", cpu_ns / 1e9 / secs, 3);
+      if (deliveries > 0)
+        j.Num("server_cpu_ns_per_delivery", cpu_ns / static_cast<double>(deliveries), 1);
+      if (replies > 0) j.Num("server_cpu_ns_per_publish", cpu_ns / static_cast<double>(replies), 1);
+      if (a.has_io && b.has_io) {
+        const uint64_t writes = b.syscw - a.syscw;
+        const uint64_t reads = b.syscr - a.syscr;
+        j.Uint("server_writes", writes).Uint("server_reads", reads);
+        if (deliveries > 0) {
+          j.Num("server_writes_per_delivery",
+                static_cast<double>(writes) / static_cast<double>(deliveries), 4);
+          if (writes > 0)
+            j.Num("deliveries_per_server_write",
+                  static_cast<double>(deliveries) / static_cast<double>(writes), 2);
+        }
+        if (replies > 0) {
+          j.Num("server_writes_per_publish",
+                static_cast<double>(writes) / static_cast<double>(replies), 4);
+        }
+      }
+      j.Uint("server_rss_kb", b.rss_kb);
+    }
+  }
+  j.End();
+  return j.Take();
+}
+
+}  // namespace herald::bench
