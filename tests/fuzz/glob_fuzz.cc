@@ -7,17 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string_view>
 #include <vector>
 
 #include "protocol/glob.h"
+#include "tests/fuzz/fuzz_helpers.h"
 
+namespace herald::fuzz {
 namespace {
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 // Reads the single-byte element at the start of `p` (not `*`) into a membership table and
 // returns its length in the pattern.
@@ -106,15 +103,18 @@ bool ReferenceMatch(std::string_view pattern, std::string_view subject) {
   return ref.Match(0, 0);
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1) return 0;
-  const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const size_t pattern_len = rest.empty() ? 0 : data[0] % (rest.size() + 1);
+// The pattern length byte, then the pattern and the subject.
+void TestOneInput(uint8_t length_byte, std::string_view rest) {
+  const size_t pattern_len = rest.empty() ? 0 : length_byte % (rest.size() + 1);
   const std::string_view pattern = rest.substr(0, pattern_len);
   const std::string_view subject = rest.substr(pattern_len);
   const bool got = herald::protocol::GlobMatch(pattern, subject);
   if (pattern.size() <= 64 && subject.size() <= 64) Check(got == ReferenceMatch(pattern, subject));
-  return 0;
+}
+
+}  // namespace
+}  // namespace herald::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return herald::fuzz::RunWithConfigByte(data, size, herald::fuzz::TestOneInput);
 }

@@ -14,10 +14,9 @@
 //   0x01 max_header_bytes 128, 0x02 max_body_bytes 16, 0x04 max_header_count 4,
 //   0x08 require_host off.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +24,9 @@
 #include "protocol/http_request.h"
 #include "protocol/sse.h"
 #include "protocol/websocket.h"
+#include "tests/fuzz/fuzz_helpers.h"
 
+namespace herald::fuzz {
 namespace {
 
 using herald::protocol::BuildWsHandshakeRejection;
@@ -48,15 +49,6 @@ using herald::protocol::SseEvent;
 using herald::protocol::SseEventSize;
 using herald::protocol::WsHandshakeResult;
 using herald::protocol::WsHandshakeStatus;
-
-// Fuzz targets must fail loudly on any broken invariant, in every build type.
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool Inside(std::string_view part, std::string_view whole) {
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
 
 struct Outcome {
   HttpResult result;
@@ -158,19 +150,15 @@ void CheckHelpers(const HttpRequest& r) {
   CheckSse(r.target, r.method, r.body);
 }
 
-// Reads `stream` arriving in chunks of the sizes `next_chunk` returns.
-template <typename NextChunk>
+// Reads `stream` arriving in chunks of the sizes `chunk_sizes` gives.
 std::vector<Outcome> ReadStream(std::string_view stream, const HttpLimits& limits,
-                                NextChunk next_chunk) {
+                                ChunkSizes chunk_sizes) {
   HttpRequestReader reader(limits);
   std::string buffer;
   std::vector<Outcome> outcomes;
   size_t offset = 0;  // stream offset of buffer[0]
-  size_t fed = 0;
-  while (fed < stream.size()) {
-    const size_t n = std::min(next_chunk(), stream.size() - fed);
-    buffer.append(stream.substr(fed, n));
-    fed += n;
+  const bool ended = FeedInChunks(stream, chunk_sizes, [&](std::string_view chunk) {
+    buffer.append(chunk);
     for (;;) {
       size_t consumed = SIZE_MAX;
       const HttpResult result = reader.Feed(buffer, &consumed);
@@ -179,7 +167,7 @@ std::vector<Outcome> ReadStream(std::string_view stream, const HttpLimits& limit
       buffer.erase(0, consumed);
       if (result == HttpResult::kNeedMore) {
         Check(buffer.empty());
-        break;
+        return true;
       }
       if (result != HttpResult::kOk && result != HttpResult::kUpgrade) {
         const int status = HttpStatusFor(result);
@@ -187,7 +175,7 @@ std::vector<Outcome> ReadStream(std::string_view stream, const HttpLimits& limit
         Check(!reader.error().empty());
         Check(reader.Feed(buffer, &consumed) == result);  // the error sticks
         outcomes.push_back({result, {}, 0, reader.error() == kFramingTooLarge});
-        return outcomes;
+        return false;
       }
       const HttpRequest& r = reader.request();
       Check(!r.method.empty() && !r.target.empty());
@@ -205,40 +193,29 @@ std::vector<Outcome> ReadStream(std::string_view stream, const HttpLimits& limit
       Check(r.upgrade == (result == HttpResult::kUpgrade));
       CheckHelpers(r);
       outcomes.push_back({result, Summarize(r), offset});
-      if (result == HttpResult::kUpgrade) return outcomes;  // the rest is not HTTP
+      if (result == HttpResult::kUpgrade) return false;  // the rest is not HTTP
     }
-  }
-  outcomes.push_back({HttpResult::kNeedMore, {}, offset});
+  });
+  if (ended) outcomes.push_back({HttpResult::kNeedMore, {}, offset});
   return outcomes;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1) return 0;
-  const uint8_t config = data[0];
-  const std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+// One configuration byte (see the top of the file), then what the browser sends.
+void TestOneInput(uint8_t config, std::string_view stream) {
   HttpLimits limits;
   if (config & 0x01) limits.max_header_bytes = 128;
   if (config & 0x02) limits.max_body_bytes = 16;
   if (config & 0x04) limits.max_header_count = 4;
   if (config & 0x08) limits.require_host = false;
 
-  const std::vector<Outcome> whole = ReadStream(stream, limits, [&] { return stream.size(); });
+  // In one piece, in chunks sized by the stream's own bytes, and byte by byte for short streams;
+  // compared with Agree(), not ==.
+  CheckChunkingInvariant(stream, std::bind_front(ReadStream, stream, limits), Agree);
+}
 
-  // Chunk sizes 1..32 read cyclically from the stream, starting from its end so that the first
-  // splits do not simply mirror the request line.
-  size_t cursor = 0;
-  const auto chunked_size = [&]() -> size_t {
-    if (stream.empty()) return 1;
-    const auto byte = static_cast<uint8_t>(stream[stream.size() - 1 - cursor % stream.size()]);
-    ++cursor;
-    return 1 + byte % 32;
-  };
-  Check(Agree(ReadStream(stream, limits, chunked_size), whole));
+}  // namespace
+}  // namespace herald::fuzz
 
-  if (stream.size() <= 512) {
-    Check(Agree(ReadStream(stream, limits, [] { return size_t{1}; }), whole));
-  }
-  return 0;
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return herald::fuzz::RunWithConfigByte(data, size, herald::fuzz::TestOneInput);
 }

@@ -19,12 +19,13 @@
 //   - a closed link consumes nothing and reports nothing.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "replication/replica_link.h"
+#include "tests/fuzz/fuzz_helpers.h"
 
+namespace herald::fuzz {
 namespace {
 
 using herald::repl::FeedResult;
@@ -38,14 +39,6 @@ using herald::repl::ReplicaLinkConfig;
 // Small enough that the fuzzer reaches the limit; the bound below depends on it.
 constexpr size_t kMaxCommandBytes = 4096;
 constexpr std::string_view kReplid = "fb5a503ef1f6696cece532d672d52b855b46fa99";
-
-void Require(bool condition) {
-  if (!condition) std::abort();
-}
-
-bool Within(std::string_view inner, std::string_view outer) {
-  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
-}
 
 // xorshift32: deterministic chunk sizes from the mode byte.
 uint32_t Next(uint32_t* state) {
@@ -64,42 +57,42 @@ void FeedChecked(ReplicaLink& link, std::string& buffer, std::string_view chunk,
   const int64_t offset_before = link.offset();
   const FeedResult r = link.Feed(buffer, now);
 
-  Require(r.consumed <= buffer.size());
+  Check(r.consumed <= buffer.size());
   const std::string_view consumed(buffer.data(), r.consumed);
-  if (state_before == LinkState::kClosed) Require(r.consumed == 0 && r.events.empty());
+  if (state_before == LinkState::kClosed) Check(r.consumed == 0 && r.events.empty());
   if (!r.stream.empty()) {
-    Require(Within(r.stream, consumed));
-    Require(r.stream.data() + r.stream.size() == consumed.data() + consumed.size());
+    Check(Inside(r.stream, consumed));
+    Check(r.stream.data() + r.stream.size() == consumed.data() + consumed.size());
   }
   bool streaming = state_before == LinkState::kStreaming;
   int64_t base = offset_before;
   for (const LinkEvent& e : r.events) {
-    if (e.kind == LinkEventKind::kPublish) Require(Within(e.raw, r.stream));
+    if (e.kind == LinkEventKind::kPublish) Check(Inside(e.raw, r.stream));
     if (e.kind == LinkEventKind::kSyncComplete || e.kind == LinkEventKind::kContinue) {
       streaming = true;
       base = e.offset;
     }
   }
   if (streaming) {
-    Require(link.offset() == base + static_cast<int64_t>(r.stream.size()));
-    Require(link.offset() >= base);
+    Check(link.offset() == base + static_cast<int64_t>(r.stream.size()));
+    Check(link.offset() >= base);
   }
 
   buffer.erase(0, r.consumed);
   // Bounded memory: a partial reply line, a partial stream command, or nothing.
   switch (link.state()) {
     case LinkState::kStreaming:
-      Require(buffer.size() <= kMaxCommandBytes);
+      Check(buffer.size() <= kMaxCommandBytes);
       break;
     case LinkState::kRdbBulk:
     case LinkState::kRdbEofMark:
-      Require(buffer.empty());
+      Check(buffer.empty());
       break;
     case LinkState::kClosed:
     case LinkState::kIdle:
       break;
     default:
-      Require(buffer.size() < ReplicaLink::kMaxLineLength + 2);
+      Check(buffer.size() < ReplicaLink::kMaxLineLength + 2);
       break;
   }
   // A closed link's buffer is dropped by the server with the connection.
@@ -107,13 +100,8 @@ void FeedChecked(ReplicaLink& link, std::string& buffer, std::string_view chunk,
   link.ClearOutput();
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const uint8_t mode = data[0];
-  const std::string_view master(reinterpret_cast<const char*>(data + 1), size - 1);
-
+// The mode byte (see the top of the file), then what the master sends.
+void TestOneInput(uint8_t mode, std::string_view master) {
   ReplicaLinkConfig config;
   config.listening_port = 6380;
   config.max_command_bytes = kMaxCommandBytes;
@@ -126,33 +114,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PsyncRequest request;
   if (synthetic || (mode & 2) != 0) request = {std::string(kReplid), 1000};
   link.Start(request, now);
-  Require(link.output().size() > 0);
+  Check(link.output().size() > 0);
   link.ClearOutput();
   if (synthetic) {
     FeedChecked(link, buffer, "+PONG\r\n+OK\r\n+OK\r\n+CONTINUE\r\n", ++now);
-    Require(link.state() == LinkState::kStreaming && link.offset() == 1000);
+    Check(link.state() == LinkState::kStreaming && link.offset() == 1000);
   }
 
   uint32_t rng = 0x9e3779b9u ^ (static_cast<uint32_t>(mode >> 2) * 0x01000193u);
   // Half the seeds use tiny chunks (every boundary matters), half larger ones.
   const uint32_t max_chunk = (mode & 4) != 0 ? 8 : 512;
-  size_t at = 0;
-  while (at < master.size()) {
-    const size_t n = 1 + Next(&rng) % max_chunk;
-    const std::string_view chunk = master.substr(at, n);
-    at += chunk.size();
+  const auto next_chunk = [&]() -> size_t { return 1 + Next(&rng) % max_chunk; };
+  FeedInChunks(master, next_chunk, [&](std::string_view chunk) {
     FeedChecked(link, buffer, chunk, ++now);
     // Exercise the periodic calls too; they must never disturb the invariants.
     if ((Next(&rng) & 15) == 0) {
       const bool acked = link.Ack();
-      Require(acked == (link.state() == LinkState::kStreaming));
+      Check(acked == (link.state() == LinkState::kStreaming));
       link.ClearOutput();
     }
-  }
+    return true;
+  });
   // Nothing arrives for longer than the timeout: any waiting link must report it.
   const LinkState final_state = link.state();
   const auto timeout = link.Tick(now + 1001);
-  Require((timeout == herald::repl::LinkError::kTimeout) ==
-          (final_state != LinkState::kClosed && final_state != LinkState::kIdle));
-  return 0;
+  Check((timeout == herald::repl::LinkError::kTimeout) ==
+        (final_state != LinkState::kClosed && final_state != LinkState::kIdle));
+}
+
+}  // namespace
+}  // namespace herald::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return herald::fuzz::RunWithConfigByte(data, size, herald::fuzz::TestOneInput);
 }

@@ -11,34 +11,22 @@
 //   0x01 unauthenticated client, 0x02 max_inline_len 16, 0x04 max_bulk_len 8,
 //   0x08 no bulk limit (a master link).
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/resp_parser.h"
+#include "tests/fuzz/fuzz_helpers.h"
 
+namespace herald::fuzz {
 namespace {
 
 using herald::protocol::RequestLimits;
 using herald::protocol::RequestParser;
 using herald::protocol::RequestResult;
-
-// Fuzz targets must fail loudly on any broken invariant, in every build type.
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool Inside(std::string_view part, std::string_view whole) {
-  return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
-}
-
-bool Overlaps(std::string_view a, std::string_view b) {
-  return a.data() < b.data() + b.size() && b.data() < a.data() + a.size();
-}
 
 struct Event {
   RequestResult result;
@@ -70,19 +58,15 @@ void CheckRoundTrip(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) Check(parser.args()[i] == args[i]);
 }
 
-// Parses `stream` arriving in chunks of the sizes `next_chunk` returns; returns every request
+// Parses `stream` arriving in chunks of the sizes `chunk_sizes` gives; returns every request
 // parsed, then a last event for the final state (the error, or kNeedMore with the bytes left).
-template <typename NextChunk>
 std::vector<Event> ParseStream(std::string_view stream, const RequestLimits& limits,
-                               NextChunk next_chunk) {
+                               ChunkSizes chunk_sizes) {
   RequestParser parser(limits);
   std::string buffer;
   std::vector<Event> events;
-  size_t offset = 0;
-  while (offset < stream.size()) {
-    const size_t n = std::min(next_chunk(), stream.size() - offset);
-    buffer.append(stream.substr(offset, n));
-    offset += n;
+  const bool ended = FeedInChunks(stream, chunk_sizes, [&](std::string_view chunk) {
+    buffer.append(chunk);
     for (;;) {
       size_t consumed = SIZE_MAX;
       const RequestResult result = parser.Parse(buffer, &consumed);
@@ -90,7 +74,7 @@ std::vector<Event> ParseStream(std::string_view stream, const RequestLimits& lim
         Check(consumed == 0);
         Check(parser.args().empty());
         Check(parser.error().empty());
-        break;
+        return true;
       }
       if (result == RequestResult::kError) {
         Check(consumed == 0);
@@ -100,7 +84,7 @@ std::vector<Event> ParseStream(std::string_view stream, const RequestLimits& lim
         events.push_back({result, {}, 0, std::string(parser.error())});
         // The contract: an errored parser keeps refusing until Reset().
         Check(parser.Parse(buffer, &consumed) == RequestResult::kError);
-        return events;
+        return false;
       }
       Check(result == RequestResult::kOk);
       Check(consumed > 0 && consumed <= buffer.size());
@@ -120,38 +104,26 @@ std::vector<Event> ParseStream(std::string_view stream, const RequestLimits& lim
       events.push_back(std::move(event));
       buffer.erase(0, consumed);
     }
-  }
-  events.push_back({RequestResult::kNeedMore, {}, buffer.size(), {}});
+  });
+  if (ended) events.push_back({RequestResult::kNeedMore, {}, buffer.size(), {}});
   return events;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1) return 0;
-  const uint8_t config = data[0];
-  const std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+// One configuration byte (see the top of the file), then the request stream.
+void TestOneInput(uint8_t config, std::string_view stream) {
   RequestLimits limits;
   limits.unauthenticated = (config & 0x01) != 0;
   if (config & 0x02) limits.max_inline_len = 16;
   if (config & 0x04) limits.max_bulk_len = 8;
   if (config & 0x08) limits.max_bulk_len = UINT64_MAX;
 
-  const std::vector<Event> whole = ParseStream(stream, limits, [&] { return stream.size(); });
+  // In one piece, in chunks sized by the stream's own bytes, and byte by byte for short streams.
+  CheckChunkingInvariant(stream, std::bind_front(ParseStream, stream, limits));
+}
 
-  // Chunk sizes 1..32 read cyclically from the stream, starting from its end so that the first
-  // splits do not simply mirror the first request bytes.
-  size_t cursor = 0;
-  const auto chunked_size = [&]() -> size_t {
-    if (stream.empty()) return 1;
-    const auto byte = static_cast<uint8_t>(stream[stream.size() - 1 - cursor % stream.size()]);
-    ++cursor;
-    return 1 + byte % 32;
-  };
-  Check(ParseStream(stream, limits, chunked_size) == whole);
+}  // namespace
+}  // namespace herald::fuzz
 
-  if (stream.size() <= 512) {
-    Check(ParseStream(stream, limits, [] { return size_t{1}; }) == whole);
-  }
-  return 0;
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return herald::fuzz::RunWithConfigByte(data, size, herald::fuzz::TestOneInput);
 }

@@ -12,17 +12,18 @@
 //   0x01 decode server frames (unmasked) instead of client frames,
 //   0x02 max_message_size 64, 0x04 max_message_size 0, 0x08 max_message_size 70000.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "protocol/utf8.h"
 #include "protocol/websocket.h"
+#include "tests/fuzz/fuzz_helpers.h"
 
+namespace herald::fuzz {
 namespace {
 
 using herald::protocol::AppendWsCloseFrame;
@@ -37,11 +38,6 @@ using herald::protocol::WsDecoder;
 using herald::protocol::WsDecoderLimits;
 using herald::protocol::WsEvent;
 using herald::protocol::WsOpcode;
-
-// Fuzz targets must fail loudly on any broken invariant, in every build type.
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 struct Event {
   WsEvent type;
@@ -109,21 +105,17 @@ void CheckRoundTrip(const Event& e, uint64_t max_message_size) {
   }
 }
 
-// Decodes `stream` arriving in chunks of the sizes `next_chunk` returns; returns every event,
+// Decodes `stream` arriving in chunks of the sizes `chunk_sizes` gives; returns every event,
 // then a last one for the final state (kNeedMore with the stream size, when no error ended it).
-template <typename NextChunk>
 std::vector<Event> DecodeStream(std::string_view stream, const WsDecoderLimits& limits,
-                                NextChunk next_chunk) {
+                                ChunkSizes chunk_sizes) {
   WsDecoder decoder(limits);
   std::string buffer;
   std::vector<Event> events;
   size_t offset = 0;  // stream offset of buffer[0]
-  size_t fed = 0;
   bool closed = false;
-  while (fed < stream.size()) {
-    const size_t n = std::min(next_chunk(), stream.size() - fed);
-    buffer.append(stream.substr(fed, n));
-    fed += n;
+  const bool ended = FeedInChunks(stream, chunk_sizes, [&](std::string_view chunk) {
+    buffer.append(chunk);
     for (;;) {
       size_t consumed = SIZE_MAX;
       const WsEvent type = decoder.Feed(buffer, &consumed);
@@ -133,7 +125,7 @@ std::vector<Event> DecodeStream(std::string_view stream, const WsDecoderLimits& 
       if (type == WsEvent::kNeedMore) {
         Check(buffer.empty());
         Check(decoder.payload().empty());
-        break;
+        return true;
       }
       Check(!closed);  // nothing is reported after a close
       Check(consumed > 0);
@@ -181,41 +173,29 @@ std::vector<Event> DecodeStream(std::string_view stream, const WsDecoderLimits& 
         // The contract: an error repeats, consuming nothing.
         Check(decoder.Feed(buffer, &consumed) == WsEvent::kError);
         Check(consumed == 0);
-        return events;
+        return false;
       }
     }
-  }
-  events.push_back({WsEvent::kNeedMore, WsOpcode::kBinary, {}, 0, offset});
+  });
+  if (ended) events.push_back({WsEvent::kNeedMore, WsOpcode::kBinary, {}, 0, offset});
   return events;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1) return 0;
-  const uint8_t config = data[0];
-  const std::string_view stream(reinterpret_cast<const char*>(data) + 1, size - 1);
+// One configuration byte (see the top of the file), then what the peer sends.
+void TestOneInput(uint8_t config, std::string_view stream) {
   WsDecoderLimits limits;
   limits.client_frames = (config & 0x01) == 0;
   if (config & 0x02) limits.max_message_size = 64;
   if (config & 0x04) limits.max_message_size = 0;
   if (config & 0x08) limits.max_message_size = 70000;
 
-  const std::vector<Event> whole = DecodeStream(stream, limits, [&] { return stream.size(); });
+  // In one piece, in chunks sized by the stream's own bytes, and byte by byte for short streams.
+  CheckChunkingInvariant(stream, std::bind_front(DecodeStream, stream, limits));
+}
 
-  // Chunk sizes 1..32 read cyclically from the stream, starting from its end so that the first
-  // splits do not simply mirror the first frame bytes.
-  size_t cursor = 0;
-  const auto chunked_size = [&]() -> size_t {
-    if (stream.empty()) return 1;
-    const auto byte = static_cast<uint8_t>(stream[stream.size() - 1 - cursor % stream.size()]);
-    ++cursor;
-    return 1 + byte % 32;
-  };
-  Check(DecodeStream(stream, limits, chunked_size) == whole);
+}  // namespace
+}  // namespace herald::fuzz
 
-  if (stream.size() <= 512) {
-    Check(DecodeStream(stream, limits, [] { return size_t{1}; }) == whole);
-  }
-  return 0;
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return herald::fuzz::RunWithConfigByte(data, size, herald::fuzz::TestOneInput);
 }
