@@ -101,7 +101,13 @@ void OutQueue::Consume(size_t n) {
     ++head_;
   }
   if (head_ == pieces_.size()) {
-    pieces_.clear();
+    // A backlog that built up behind a slow reader may have grown the vector a lot; an idle
+    // connection should not keep that capacity.
+    if (pieces_.capacity() > kKeptPieces) {
+      std::vector<Piece>().swap(pieces_);
+    } else {
+      pieces_.clear();
+    }
     head_ = 0;
     ReleaseChunkIfIdle();
   } else if (head_ >= 64 && head_ * 2 >= pieces_.size()) {

@@ -28,6 +28,8 @@ namespace herald::server {
 class OutQueue {
  public:
   static constexpr size_t kChunkSize = 16 * 1024;
+  // Piece capacity an empty queue keeps for reuse; more is freed when the queue drains.
+  static constexpr size_t kKeptPieces = 256;
 
   OutQueue() = default;
   OutQueue(const OutQueue&) = delete;
