@@ -520,7 +520,8 @@ void AppendWsCloseFrame(uint16_t code, std::string_view reason, std::string* out
   }
   char payload[kMaxControlPayload];
   PutBigEndian(code, 2, payload);
-  std::memcpy(payload + 2, reason.data(), reason.size());
+  // An empty reason may come with a null data pointer, which memcpy must never see.
+  if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
   AppendWsFrame(WsOpcode::kClose, std::string_view(payload, 2 + reason.size()), out);
 }
 
