@@ -18,6 +18,7 @@
 #include "server/command_handlers.h"
 #include "server/connection.h"
 #include "server/logging.h"
+#include "server/replication.h"
 #include "server/resp_session.h"
 #include "server/server.h"
 
@@ -98,7 +99,8 @@ void ClientsSection(Server& server, std::string* out) {
     max_out = std::max(max_out, connection->output().bytes());
   }
   out->append("# Clients\r\n");
-  Field(out, "connected_clients", server.connection_count());
+  // Like Redis, replicas are not counted as clients (the link to our master is).
+  Field(out, "connected_clients", server.connection_count() - server.replication().replica_count());
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", server.config().maxclients);
   Field(out, "client_recent_max_input_buffer", max_in);
@@ -146,9 +148,9 @@ void StatsSection(Server& server, std::string* out) {
   Field(out, "total_net_input_bytes", stats.net_input_bytes);
   Field(out, "total_net_output_bytes", stats.net_output_bytes);
   Field(out, "rejected_connections", stats.rejected_connections);
-  Field(out, "sync_full", 0);
-  Field(out, "sync_partial_ok", 0);
-  Field(out, "sync_partial_err", 0);
+  Field(out, "sync_full", stats.sync_full);
+  Field(out, "sync_partial_ok", stats.sync_partial_ok);
+  Field(out, "sync_partial_err", stats.sync_partial_err);
   Field(out, "expired_keys", 0);
   Field(out, "evicted_keys", 0);
   Field(out, "evicted_clients", 0);
@@ -164,20 +166,7 @@ void StatsSection(Server& server, std::string* out) {
   Field(out, "total_messages_delivered", broker.deliveries());
 }
 
-void ReplicationSection(Server& server, std::string* out) {
-  out->append("# Replication\r\n");
-  Field(out, "role", "master");
-  Field(out, "connected_slaves", 0);
-  Field(out, "master_failover_state", "no-failover");
-  Field(out, "master_replid", server.run_id());
-  Field(out, "master_replid2", std::string(40, '0'));
-  Field(out, "master_repl_offset", 0);
-  Field(out, "second_repl_offset", -1);
-  Field(out, "repl_backlog_active", 0);
-  Field(out, "repl_backlog_size", 1048576);
-  Field(out, "repl_backlog_first_byte_offset", 0);
-  Field(out, "repl_backlog_histlen", 0);
-}
+void ReplicationSection(Server& server, std::string* out) { server.replication().WriteInfo(out); }
 
 void CpuSection(Server& /*server*/, std::string* out) {
   rusage self;

@@ -70,7 +70,8 @@ void Broker::DeliverTo(const Entry& entry, const Delivery& delivery) {
   deliveries_ += entry.subscribers.size();
 }
 
-int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view payload) {
+int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view payload,
+                        std::string_view verb, PublishOrigin origin) {
   ++messages_published_;
   int64_t receivers = 0;
   bool shard = kind == SubKind::kShardChannel;
@@ -92,7 +93,9 @@ int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view
       receivers += static_cast<int64_t>(entry->subscribers.size());
     }
   }
-  for (PublishObserver* observer : observers_) observer->OnPublish(kind, channel, payload);
+  if (verb.empty()) verb = shard ? "spublish" : "publish";
+  const PublishEvent event{kind, verb, channel, payload, origin};
+  for (PublishObserver* observer : observers_) observer->OnPublish(event);
   return receivers;
 }
 

@@ -16,7 +16,16 @@ namespace herald::server {
 // Wire formats a published message can be encoded into. Each front end picks the slots it
 // uses; the broker only keeps one cache slot per format so that a message is encoded once per
 // format and the bytes are shared by all subscribers using it.
-enum class WireFormat : uint8_t { kResp2, kResp3, kCount = 8 };
+enum class WireFormat : uint8_t {
+  kResp2,
+  kResp3,
+  kWebSocketText,    // gateway: one WebSocket text frame with the payload
+  kWebSocketBinary,  // gateway: one WebSocket binary frame with the payload
+  kWebSocketJson,    // gateway /ws: a text frame with a JSON push {type, channel, pattern, data}
+  kSse,              // gateway: one SSE event, data = the payload
+  kSseJson,          // gateway: one SSE event, data = a JSON envelope {channel, pattern, data}
+  kCount = 8
+};
 inline constexpr size_t kWireFormatCount = static_cast<size_t>(WireFormat::kCount);
 
 // One message as it is delivered: a channel message, a pattern match of it, or a shard message.
@@ -76,12 +85,29 @@ class Subscriber {
   std::unordered_map<const void*, uint32_t> subs_[kSubKindCount];
 };
 
+// Where a published message comes from.
+enum class PublishOrigin : uint8_t {
+  kClient,       // a client of this node (PUBLISH, SPUBLISH, later the HTTP gateway)
+  kReplication,  // our master's replication stream: the stream bytes themselves are forwarded to
+                 // our own replicas, so observers must not propagate the message again
+};
+
+// One PUBLISH or SPUBLISH as observers see it. Every view is valid only during OnPublish().
+struct PublishEvent {
+  SubKind kind;           // kChannel (PUBLISH) or kShardChannel (SPUBLISH)
+  std::string_view verb;  // the command name as the client spelled it: "publish", "PUBLISH"
+  std::string_view channel;
+  std::string_view payload;
+  PublishOrigin origin;
+};
+
 // Receives every message published through the broker, after local delivery: the channel
 // history and the replication stream hook in here.
 class PublishObserver {
  public:
   virtual ~PublishObserver() = default;
-  virtual void OnPublish(SubKind kind, std::string_view channel, std::string_view payload) = 0;
+  // Called synchronously from Broker::Publish. Must not publish again.
+  virtual void OnPublish(const PublishEvent& event) = 0;
 };
 
 // The hub: owns every subscription of every transport and delivers each published message to
@@ -104,9 +130,13 @@ class Broker {
   void UnsubscribeAll(Subscriber* subscriber);
 
   // Delivers `payload` to the subscribers of `channel` and of every matching pattern (kChannel),
-  // or to the shard subscribers of `channel` (kShardChannel). Returns the receiver count as
-  // PUBLISH reports it: each subscriber of the channel plus each (subscriber, pattern) match.
-  int64_t Publish(SubKind kind, std::string_view channel, std::string_view payload);
+  // or to the shard subscribers of `channel` (kShardChannel), then tells the observers. Returns
+  // the receiver count as PUBLISH reports it: each subscriber of the channel plus each
+  // (subscriber, pattern) match. `verb` is the command name as sent (Redis propagates argv as
+  // the client wrote it); empty means "publish" / "spublish". `origin` tells observers whether
+  // the message came from a client or from our master's replication stream.
+  int64_t Publish(SubKind kind, std::string_view channel, std::string_view payload,
+                  std::string_view verb = {}, PublishOrigin origin = PublishOrigin::kClient);
 
   // PUBSUB CHANNELS / SHARDCHANNELS: active names of `kind` matching `pattern` (all if empty
   // optional), in unspecified order.

@@ -63,6 +63,14 @@ void FunctionFlushCommand(RespSession& client, CommandArgs args);
 void FunctionHelpCommand(RespSession& client, CommandArgs args);
 void DebugCommand(RespSession& client, CommandArgs args);
 
+// replication.cc
+void PsyncCommand(RespSession& client, CommandArgs args);
+void SyncCommand(RespSession& client, CommandArgs args);
+void ReplconfCommand(RespSession& client, CommandArgs args);
+void ReplicaOfCommand(RespSession& client, CommandArgs args);
+void RoleCommand(RespSession& client, CommandArgs args);
+void WaitCommand(RespSession& client, CommandArgs args);
+
 // command_docs.cc
 void CommandCommand(RespSession& client, CommandArgs args);
 void CommandCountCommand(RespSession& client, CommandArgs args);

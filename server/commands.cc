@@ -26,6 +26,8 @@ constexpr uint32_t kClientFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdS
 constexpr uint32_t kClientFastFlags = kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kHelpFlags = kCmdLoading | kCmdStale;
+constexpr uint32_t kReplicaOfFlags = kCmdAdmin | kCmdNoScript | kCmdStale | kCmdNoAsyncLoading;
+constexpr uint32_t kSyncFlags = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading | kCmdNoMulti;
 
 const Command kPubsubSubcommands[] = {
     {"channels", -2, kPubsubInfoFlags, PubsubChannelsCommand, {}, "@pubsub @slow"},
@@ -94,11 +96,25 @@ const Command kCommands[] = {
     {"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, InfoCommand, {}, "@slow @dangerous"},
     {"ping", -1, kCmdFast | kCmdSentinel | kCmdPubSubContext, PingCommand, {}, "@fast @connection"},
     {"psubscribe", -2, kSubscribeFlags, PSubscribeCommand, {}, "@pubsub @slow"},
+    {"psync", -3, kSyncFlags, PsyncCommand, {}, "@admin @slow @dangerous"},
     {"publish", 3, kPublishFlags, PublishCommand, {}, "@pubsub @fast"},
     {"pubsub", -2, 0, nullptr, kPubsubSubcommands, "@slow"},
     {"punsubscribe", -1, kSubscribeFlags, PUnsubscribeCommand, {}, "@pubsub @slow"},
     {"quit", -1, kConnectionFlags | kCmdPubSubContext, QuitCommand, {}, "@fast @connection"},
+    {"replconf",
+     -1,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy,
+     ReplconfCommand,
+     {},
+     "@admin @slow @dangerous"},
+    {"replicaof", 3, kReplicaOfFlags, ReplicaOfCommand, {}, "@admin @slow @dangerous"},
     {"reset", 1, kConnectionFlags | kCmdPubSubContext, ResetCommand, {}, "@fast @connection"},
+    {"role",
+     1,
+     kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+     RoleCommand,
+     {},
+     "@admin @fast @dangerous"},
     {"select", 2, kCmdLoading | kCmdStale | kCmdFast, SelectCommand, {}, "@fast @connection"},
     {"shutdown",
      -1,
@@ -107,12 +123,15 @@ const Command kCommands[] = {
      ShutdownCommand,
      {},
      "@admin @slow @dangerous"},
+    {"slaveof", 3, kReplicaOfFlags, ReplicaOfCommand, {}, "@admin @slow @dangerous"},
     {"spublish", 3, kPublishFlags, SPublishCommand, {}, "@pubsub @fast"},
     {"ssubscribe", -2, kSubscribeFlags, SSubscribeCommand, {}, "@pubsub @slow"},
     {"subscribe", -2, kSubscribeFlags, SubscribeCommand, {}, "@pubsub @slow"},
     {"sunsubscribe", -1, kSubscribeFlags, SUnsubscribeCommand, {}, "@pubsub @slow"},
+    {"sync", 1, kSyncFlags, SyncCommand, {}, "@admin @slow @dangerous"},
     {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, {}, "@fast"},
     {"unsubscribe", -1, kSubscribeFlags, UnsubscribeCommand, {}, "@pubsub @slow"},
+    {"wait", 3, kCmdNoScript, WaitCommand, {}, "@slow @connection"},
 };
 
 const Command* FindIn(std::span<const Command> table, std::string_view name) {

@@ -71,9 +71,9 @@ enum class Use : uint8_t { kActive, kNoData, kNoReplication, kUnsupported };
 
 // Where a directive herald acts on keeps its value. Directives without a field keep their
 // rendered text in ConfigStore::Impl::values.
-using Field =
-    std::variant<std::monostate, bool Config::*, int Config::*, uint64_t Config::*,
-                 std::string Config::*, LogLevel Config::*, std::vector<std::string> Config::*>;
+using Field = std::variant<std::monostate, bool Config::*, int Config::*, int64_t Config::*,
+                           uint64_t Config::*, std::string Config::*, LogLevel Config::*,
+                           std::vector<std::string> Config::*>;
 
 // One row of the directive table. Making an accepted-and-ignored directive real, or adding a new
 // one, is one row: give it a `field` (or a Type that knows its Config member) and Use::kActive.
@@ -217,28 +217,112 @@ constexpr Directive kDirectives[] = {
      .max = kIntMax,
      .field = &Config::databases},
 
-    // HTTP gateway directives (WebSocket / SSE) go here once the gateway reads them.
+    // HTTP gateway directives (WebSocket / SSE) go here.
+    {.name = "gateway-port",
+     .type = Type::kInt,
+     .flags = kImmutable,
+     .min = 0,
+     .max = 65535,
+     .field = &Config::gateway_port},
+    {.name = "gateway-bind",
+     .type = Type::kBind,
+     .flags = kMultiArg | kImmutable,
+     .field = &Config::gateway_bind},
+    {.name = "gateway-max-header-bytes",
+     .type = Type::kMemory,
+     .min = 1024,
+     .max = 1 << 30,
+     .field = &Config::gateway_max_header_bytes},
+    {.name = "gateway-max-body-bytes",
+     .type = Type::kMemory,
+     .min = 0,
+     .max = 512ull << 20,
+     .field = &Config::gateway_max_body_bytes},
+    {.name = "gateway-header-timeout",
+     .type = Type::kInt,
+     .min = 0,
+     .max = kIntMax,
+     .field = &Config::gateway_header_timeout},
+    {.name = "gateway-keepalive-timeout",
+     .type = Type::kInt,
+     .min = 0,
+     .max = kIntMax,
+     .field = &Config::gateway_keepalive_timeout},
+    {.name = "gateway-ws-max-message",
+     .type = Type::kMemory,
+     .min = 125,
+     .max = 512ull << 20,
+     .field = &Config::gateway_ws_max_message},
+    {.name = "gateway-sse-heartbeat",
+     .type = Type::kInt,
+     .min = 0,
+     .max = 86400,
+     .field = &Config::gateway_sse_heartbeat},
+    {.name = "gateway-cors-origins",
+     .type = Type::kBind,
+     .flags = kMultiArg,
+     .field = &Config::gateway_cors_origins},
+    {.name = "gateway-publish-token", .field = &Config::gateway_publish_token},
+    {.name = "gateway-history-size",
+     .type = Type::kInt,
+     .min = 0,
+     .max = 1000000,
+     .field = &Config::gateway_history_size},
+    {.name = "gateway-history-bytes",
+     .type = Type::kMemory,
+     .min = 0,
+     .max = 1ull << 32,
+     .field = &Config::gateway_history_bytes},
+    {.name = "gateway-history-age",
+     .type = Type::kInt,
+     .min = 0,
+     .max = kIntMax,
+     .field = &Config::gateway_history_age},
 
-    // Replication: accepted and ignored until herald replicates. Making one real is replacing
-    // its row with one like those above, with a `field` (or a Type of its own).
-    IgnoredString(kNoReplication, "masterauth", ""),
-    IgnoredString(kNoReplication, "masteruser", ""),
+    // Replication (server/replication.cc). replicaof lives in Config::master_host/master_port;
+    // Type::kReplicaOf knows those members.
+    {.name = "masterauth", .field = &Config::masterauth},
+    {.name = "masteruser", .field = &Config::masteruser},
     IgnoredInt(kNoReplication, "min-replicas-max-lag", "10", 0, kIntMax, 0, "min-slaves-max-lag"),
     IgnoredInt(kNoReplication, "min-replicas-to-write", "0", 0, kIntMax, 0, "min-slaves-to-write"),
     IgnoredEnum(kNoReplication, "propagation-error-behavior", "ignore",
                 "ignore panic panic-on-replicas"),
-    IgnoredMemory(kNoReplication, "repl-backlog-size", "1048576", 1, kLlongMax),
-    IgnoredInt(kNoReplication, "repl-backlog-ttl", "3600", 0, kLlongMax),
+    // CONFIG SET raises values below 16kb to 16kb (Redis's minimum backlog); a file keeps them.
+    {.name = "repl-backlog-size",
+     .type = Type::kMemory,
+     .min = 1,
+     .max = kLlongMax,
+     .field = &Config::repl_backlog_size},
+    {.name = "repl-backlog-ttl",
+     .type = Type::kInt,
+     .min = 0,
+     .max = kLlongMax,
+     .field = &Config::repl_backlog_ttl},
     IgnoredBool(kNoReplication, "repl-disable-tcp-nodelay", "no"),
     IgnoredEnum(kNoReplication, "repl-diskless-load", "disabled", "disabled on-empty-db swapdb"),
     IgnoredBool(kNoReplication, "repl-diskless-sync", "yes"),
     IgnoredInt(kNoReplication, "repl-diskless-sync-delay", "5", 0, kIntMax),
     IgnoredInt(kNoReplication, "repl-diskless-sync-max-replicas", "0", 0, kIntMax),
-    IgnoredInt(kNoReplication, "repl-ping-replica-period", "10", 1, kIntMax, 0,
-               "repl-ping-slave-period"),
-    IgnoredInt(kNoReplication, "repl-timeout", "60", 1, kIntMax),
-    IgnoredString(kNoReplication, "replica-announce-ip", "", 0, "slave-announce-ip"),
-    IgnoredInt(kNoReplication, "replica-announce-port", "0", 0, 65535, 0, "slave-announce-port"),
+    {.name = "repl-ping-replica-period",
+     .alias = "repl-ping-slave-period",
+     .type = Type::kInt,
+     .min = 1,
+     .max = kIntMax,
+     .field = &Config::repl_ping_replica_period},
+    {.name = "repl-timeout",
+     .type = Type::kInt,
+     .min = 1,
+     .max = kIntMax,
+     .field = &Config::repl_timeout},
+    {.name = "replica-announce-ip",
+     .alias = "slave-announce-ip",
+     .field = &Config::replica_announce_ip},
+    {.name = "replica-announce-port",
+     .alias = "slave-announce-port",
+     .type = Type::kInt,
+     .min = 0,
+     .max = 65535,
+     .field = &Config::replica_announce_port},
     IgnoredBool(kNoReplication, "replica-announced", "yes"),
     IgnoredBool(kNoReplication, "replica-ignore-disk-write-errors", "no"),
     IgnoredBool(kNoReplication, "replica-ignore-maxmemory", "yes", 0, "slave-ignore-maxmemory"),
@@ -246,8 +330,10 @@ constexpr Directive kDirectives[] = {
     IgnoredInt(kNoReplication, "replica-priority", "100", 0, kIntMax, 0, "slave-priority"),
     IgnoredBool(kNoReplication, "replica-read-only", "yes", 0, "slave-read-only"),
     IgnoredBool(kNoReplication, "replica-serve-stale-data", "yes", 0, "slave-serve-stale-data"),
-    IgnoredSpecial(kNoReplication, "replicaof", Type::kReplicaOf, "", {}, kImmutable | kMultiArg,
-                   "slaveof"),
+    {.name = "replicaof",
+     .alias = "slaveof",
+     .type = Type::kReplicaOf,
+     .flags = kImmutable | kMultiArg},
 
     // Data-store directives: accepted, stored and ignored, since herald keeps no data.
     IgnoredInt(kNoData, "active-defrag-cycle-max", "25", 1, 99),
@@ -806,10 +892,11 @@ std::string AssignSave(std::span<const std::string> args, std::string* slot, boo
   return {};
 }
 
-std::string AssignReplicaOf(std::span<const std::string> args, std::string* slot) {
+std::string AssignReplicaOf(std::span<const std::string> args, Config* config) {
   if (args.size() != 2) return "wrong number of arguments";
   if (EqualsNoCase(args[0], "no") && EqualsNoCase(args[1], "one")) {
-    slot->clear();
+    config->master_host.clear();
+    config->master_port = 0;
     return {};
   }
   int64_t port = 0;
@@ -817,7 +904,8 @@ std::string AssignReplicaOf(std::span<const std::string> args, std::string* slot
   if (!ParseWithStrtoll(args[1], 10, &port, &out_of_range) || port < 0 || port > 65535) {
     return "Invalid master port";
   }
-  *slot = fmt::format("{} {}", args[0], port);
+  config->master_host = args[0];
+  config->master_port = static_cast<int>(port);
   return {};
 }
 
@@ -964,6 +1052,8 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
       if (auto field = FieldOf<int>(directive)) {
         // maxclients allows up to 2^32-1 like Redis; an int field keeps what fits.
         config->*field = static_cast<int>(std::min<int64_t>(value, kIntMax));
+      } else if (auto wide = FieldOf<int64_t>(directive)) {
+        config->*wide = value;
       } else {
         *slot = std::to_string(value);
       }
@@ -1032,7 +1122,7 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
     case Type::kSave:
       return AssignSave(args, slot, first_save_in_load);
     case Type::kReplicaOf:
-      return AssignReplicaOf(args, slot);
+      return AssignReplicaOf(args, config);
     case Type::kMemoryOrPercent:
       return AssignMemoryOrPercent(args[0], slot);
     case Type::kEnumFlags:
@@ -1055,6 +1145,7 @@ std::string Render(const Directive& directive, const Config& config, const std::
       break;
     case Type::kInt:
       if (auto field = FieldOf<int>(directive)) return std::to_string(config.*field);
+      if (auto wide = FieldOf<int64_t>(directive)) return std::to_string(config.*wide);
       break;
     case Type::kMemory:
       if (auto field = FieldOf<uint64_t>(directive)) return std::to_string(config.*field);
@@ -1075,6 +1166,9 @@ std::string Render(const Directive& directive, const Config& config, const std::
       break;
     case Type::kOutputLimits:
       return RenderOutputLimits(config);
+    case Type::kReplicaOf:
+      if (config.master_host.empty()) return "";
+      return fmt::format("{} {}", config.master_host, config.master_port);
     default:
       break;
   }
@@ -1179,7 +1273,7 @@ void ConfigStore::Impl::Notice(size_t row, std::string_view name) {
       why = "herald keeps no data";
       break;
     case Use::kNoReplication:
-      why = "herald does not support replication yet";
+      why = "herald's replication has no use for it";
       break;
     case Use::kUnsupported:
       why = "not supported by herald";
@@ -1463,6 +1557,11 @@ std::string ConfigStore::Set(
       return fmt::format("ERR CONFIG SET failed (possibly related to argument '{}') - {}",
                          Impl::NameOf(entries[i]), reason);
     }
+    // Redis raises a backlog size set at run time to its 16kb minimum, and CONFIG GET then shows
+    // the raised value (observed on 7.0.15); a value loaded from a file is kept as written.
+    if (directive.field == Field(&Config::repl_backlog_size)) {
+      config_.repl_backlog_size = std::max<uint64_t>(config_.repl_backlog_size, 16 * 1024);
+    }
   }
 
   std::vector<std::string> changed;
@@ -1482,6 +1581,11 @@ std::string ConfigStore::Set(
     return apply_error;
   }
   return {};
+}
+
+void ConfigStore::SetReplicaOf(std::string host, int port) {
+  config_.master_host = std::move(host);
+  config_.master_port = config_.master_host.empty() ? 0 : port;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,34 @@ struct Config {
   std::string pidfile;
   bool daemonize = false;
   int databases = 16;  // SELECT accepts 0 .. databases-1
+
+  // Replication. `replicaof <host> <port>`: master_host is empty on a master. Only ConfigStore
+  // (loading, or SetReplicaOf for the REPLICAOF command) changes them.
+  std::string master_host;
+  int master_port = 0;
+  std::string masterauth;
+  std::string masteruser;
+  uint64_t repl_backlog_size = 1ull << 20;
+  int64_t repl_backlog_ttl = 3600;    // seconds a master without replicas keeps its history
+  int repl_timeout = 60;              // seconds
+  int repl_ping_replica_period = 10;  // seconds
+  std::string replica_announce_ip;    // "" = the address the master sees
+  int replica_announce_port = 0;      // 0 = our own port
+
+  // HTTP gateway (server/gateway.h): WebSocket, SSE and HTTP publishing for browsers.
+  int gateway_port = 8080;  // 0 = no gateway
+  std::vector<std::string> gateway_bind = {"127.0.0.1", "-::1"};
+  uint64_t gateway_max_header_bytes = 16 * 1024;  // 431 above
+  uint64_t gateway_max_body_bytes = 1 << 20;      // 413 above
+  int gateway_header_timeout = 10;                // seconds for a whole request to arrive
+  int gateway_keepalive_timeout = 60;             // seconds an idle keep-alive connection lives
+  uint64_t gateway_ws_max_message = 1 << 20;      // WebSocket close 1009 above
+  int gateway_sse_heartbeat = 15;  // seconds between SSE heartbeats and WebSocket pings; 0 = off
+  std::vector<std::string> gateway_cors_origins;  // allowed Origins ("*" = any); empty = none
+  std::string gateway_publish_token;              // Bearer token for non-loopback publishers
+  int gateway_history_size = 100;                 // messages kept per channel; 0 = no history
+  uint64_t gateway_history_bytes = 1 << 20;       // payload bytes kept per channel
+  int gateway_history_age = 300;                  // seconds a message is kept; 0 = no limit
 };
 
 // What herald-server's command line asked for (redis-server's syntax).
@@ -122,6 +150,10 @@ class ConfigStore {
   void set_apply_hook(std::function<std::string(const std::vector<std::string>&)> apply) {
     apply_ = std::move(apply);
   }
+
+  // REPLICAOF host port / REPLICAOF NO ONE (empty host): changes what CONFIG GET replicaof
+  // answers, as in Redis, although the directive is immutable for CONFIG SET.
+  void SetReplicaOf(std::string host, int port);
 
   // The absolute path of the loaded config file ("" if none), for INFO's config_file field.
   const std::string& config_file() const { return config_file_; }

@@ -64,21 +64,94 @@ int Connection::Accept(uv_stream_t* listener, bool is_unix) {
     local_ += ":0";
     peer_is_loopback_ = true;
   } else {
-    sockaddr_storage addr;
-    int len = sizeof(addr);
-    bool ignored = false;
-    if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      peer_ = AddressString(addr, &peer_is_loopback_);
-    }
-    len = sizeof(addr);
-    if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      local_ = AddressString(addr, &ignored);
-    }
-    uv_tcp_nodelay(&handle_.tcp, 1);
-    int keepalive = server_->config().tcp_keepalive;
-    if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
+    ReadTcpAddresses();
   }
   return uv_read_start(stream(), OnAlloc, OnRead);
+}
+
+// Peer and local address for CLIENT LIST, and the socket options every TCP connection gets.
+void Connection::ReadTcpAddresses() {
+  sockaddr_storage addr;
+  int len = sizeof(addr);
+  bool ignored = false;
+  if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    peer_ = AddressString(addr, &peer_is_loopback_);
+  }
+  len = sizeof(addr);
+  if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    local_ = AddressString(addr, &ignored);
+  }
+  uv_tcp_nodelay(&handle_.tcp, 1);
+  int keepalive = server_->config().tcp_keepalive;
+  if (keepalive > 0) uv_tcp_keepalive(&handle_.tcp, 1, static_cast<unsigned>(keepalive));
+}
+
+int Connection::Connect(const sockaddr* address) {
+  is_unix_ = false;
+  // Known before the connection is up, for the log lines of a failed attempt.
+  sockaddr_storage copy{};
+  std::memcpy(&copy, address,
+              address->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  peer_ = AddressString(copy, &peer_is_loopback_);
+  int rc = uv_tcp_init(server_->loop(), &handle_.tcp);
+  if (rc != 0) return rc;
+  handle_open_ = true;
+  handle_.tcp.data = this;
+  connect_req_.data = this;
+  rc = uv_tcp_connect(&connect_req_, &handle_.tcp, address, OnConnect);
+  if (rc != 0) return rc;
+  connecting_ = true;
+  return 0;
+}
+
+void Connection::OnConnect(uv_connect_t* req, int status) {
+  static_cast<Connection*>(req->data)->HandleConnect(status);
+}
+
+// A Close() during the attempt makes libuv call this with UV_ECANCELED before the close
+// callback, so the object is still alive here in every case.
+void Connection::HandleConnect(int status) {
+  connecting_ = false;
+  if (closing_) return;
+  if (status < 0) {
+    Log(LogLevel::kWarning, "Error condition on socket connecting to {}: {}", peer_,
+        uv_strerror(status));
+    Close();
+    return;
+  }
+  ReadTcpAddresses();
+  last_interaction_ms_ = server_->now_ms();
+  int rc = uv_read_start(stream(), OnAlloc, OnRead);
+  if (rc != 0) {
+    Log(LogLevel::kWarning, "Reading from {}: {}", peer_, uv_strerror(rc));
+    Close();
+    return;
+  }
+  OnConnected();
+  // Output queued while connecting waited for the socket.
+  if (!closing_ && !out_.empty()) MarkDirty();
+}
+
+void Connection::ResumeInput() {
+  if (closing_ || resume_input_) return;
+  resume_input_ = true;
+  if (!dirty_) {
+    dirty_ = true;
+    server_->NeedsAttention(this);
+  }
+}
+
+void Connection::ProcessPendingInput() {
+  if (closing_ || close_after_reply_ || in_len_ == 0) return;
+  size_t used = ProcessInput(std::string_view(in_, in_len_));
+  if (closing_ || close_after_reply_) {
+    in_len_ = 0;
+    return;
+  }
+  if (used > 0) {
+    std::memmove(in_, in_ + used, in_len_ - used);
+    in_len_ -= used;
+  }
 }
 
 int Connection::fd() const {
@@ -209,7 +282,7 @@ void Connection::CheckOutputLimits() {
 }
 
 void Connection::Flush() {
-  if (closing_ || write_in_flight_ != 0) return;
+  if (closing_ || connecting_ || write_in_flight_ != 0) return;
   iovec iov[kMaxIovecs];
   while (!out_.empty()) {
     size_t total = 0;

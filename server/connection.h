@@ -32,6 +32,19 @@ class Connection {
   // failure, after which the caller deletes the object (no handle was initialised... see .cc).
   int Accept(uv_stream_t* listener, bool is_unix);
 
+  // Starts an outgoing TCP connection to `address` (an IPv4 or IPv6 sockaddr, copied). Returns a
+  // UV_E* code if it could not even start; the caller then Close()s the connection. Otherwise
+  // OnConnected() runs once the connection is up (reading has started by then); a connection
+  // that fails later is logged and Close()d, which calls OnClosing() as usual. Output queued
+  // before the connection is up is written once it is.
+  int Connect(const sockaddr* address);
+  // True between a successful Connect() call and its completion.
+  bool connecting() const { return connecting_; }
+
+  // Runs ProcessInput() again over the input kept from earlier reads, at the next loop turn:
+  // for a connection that stopped consuming input for a while (a client blocked in WAIT).
+  void ResumeInput();
+
   // Queues bytes (copied) or a shared frame (referenced) and schedules a flush.
   void Queue(std::string_view bytes);
   void QueueShared(const protocol::SharedBytes& frame);
@@ -66,6 +79,9 @@ class Connection {
 
   // The output-limit class this connection belongs to now.
   virtual ClientClass output_class() const { return ClientClass::kNormal; }
+  // Whether the `timeout` directive may close this connection when idle. Like Redis: only
+  // normal clients, never subscribers, replicas or the link to our master.
+  virtual bool idle_timeout_applies() const { return output_class() == ClientClass::kNormal; }
   // Checks the output limits of output_class(); schedules a close if one is exceeded. Called on
   // every append and once per second by the server's cron (so the soft limit fires without
   // traffic).
@@ -77,6 +93,8 @@ class Connection {
   virtual size_t ProcessInput(std::string_view data) = 0;
   // Called once when the connection starts closing (unsubscribe, deregister).
   virtual void OnClosing() {}
+  // Called once when a Connect() completes successfully.
+  virtual void OnConnected() {}
 
   Server* server_;
 
@@ -86,6 +104,10 @@ class Connection {
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void OnWriteDone(uv_write_t* req, int status);
   static void OnClose(uv_handle_t* handle);
+  static void OnConnect(uv_connect_t* req, int status);
+  void HandleConnect(int status);
+  void ReadTcpAddresses();
+  void ProcessPendingInput();
   void HandleRead(ssize_t nread, const uv_buf_t* buf);
   void HandleWriteDone(int status);
   void MarkDirty();
@@ -97,6 +119,7 @@ class Connection {
     uv_pipe_t pipe;
   } handle_;
   uv_write_t write_req_;
+  uv_connect_t connect_req_;
   uint64_t id_;
   std::string peer_;
   std::string local_;
@@ -108,6 +131,8 @@ class Connection {
   bool close_asap_ = false;
   bool dirty_ = false;  // in the server's attention list
   bool handle_closed_ = false;
+  bool connecting_ = false;
+  bool resume_input_ = false;   // ResumeInput() asked for, done by the server's attention pass
   size_t write_in_flight_ = 0;  // bytes of the uv_write in flight, 0 if none
   uint64_t created_ms_ = 0;
   uint64_t last_interaction_ms_ = 0;

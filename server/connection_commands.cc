@@ -9,6 +9,7 @@
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "server/command_handlers.h"
+#include "server/replication.h"
 #include "server/resp_session.h"
 #include "server/server.h"
 
@@ -39,6 +40,8 @@ bool ValidName(std::string_view name) {
 std::string ClientFlags(const RespSession& client) {
   char flags[8];
   size_t n = 0;
+  if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
+  if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
   if (client.is_unix()) flags[n++] = 'U';
   if (client.close_after_reply()) flags[n++] = 'c';
@@ -82,6 +85,12 @@ bool ParseClientType(std::string_view name, ClientClass* type, bool* is_master) 
     return false;
   }
   return true;
+}
+
+// CLIENT LIST/KILL TYPE: the link to our master is of type master only, as in Redis.
+bool MatchesType(const RespSession& client, ClientClass type, bool want_master) {
+  if (client.link_role() == LinkRole::kMaster) return want_master;
+  return !want_master && client.output_class() == type;
 }
 
 // Every RESP client, ordered by id like Redis's client list.
@@ -213,7 +222,7 @@ void HelloCommand(RespSession& client, CommandArgs args) {
   reply.Bulk("mode");
   reply.Bulk("standalone");
   reply.Bulk("role");
-  reply.Bulk("master");
+  reply.Bulk(client.server().replication().is_replica() ? "replica" : "master");
   reply.Bulk("modules");
   reply.ArrayHeader(0);
 }
@@ -284,7 +293,7 @@ void ClientListCommand(RespSession& client, CommandArgs args) {
   }
   std::string text;
   for (RespSession* other : RespClients(server)) {
-    if (filter_type && (want_master || other->output_class() != type)) continue;
+    if (filter_type && !MatchesType(*other, type, want_master)) continue;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), other->id()) == ids.end()) continue;
     text += ClientLine(*other);
   }
@@ -356,7 +365,7 @@ void ClientKillCommand(RespSession& client, CommandArgs args) {
     }
     for (RespSession* other : RespClients(server)) {
       if (id != 0 && other->id() != static_cast<uint64_t>(id)) continue;
-      if (by_type && (want_master || other->output_class() != type)) continue;
+      if (by_type && !MatchesType(*other, type, want_master)) continue;
       if (!addr.empty() && other->peer() != addr) continue;
       if (!laddr.empty() && other->local() != laddr) continue;
       if (skip_me && other == &client) continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/gateway.h"
 #include "server/logging.h"
 #include "server/resp_session.h"
 #include "server/server.h"
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
   }
   const Config& config = store.config();
   SetLogLevel(config.loglevel);
+  if (!config.master_host.empty()) SetLogRole('S');
   if (config.daemonize && config.logfile.empty()) SetLogLevel(LogLevel::kNothing);
   if (!SetLogFile(config.logfile)) {
     std::fprintf(stderr, "Can't open the log file: %s\n", config.logfile.c_str());
@@ -148,6 +150,9 @@ int main(int argc, char** argv) {
     Log(LogLevel::kWarning, "{}", error);
     return 1;
   }
+  // The HTTP gateway is optional: if its port cannot be opened, RESP keeps serving.
+  Gateway gateway(&server);
+  if (!gateway.Start(&error)) Log(LogLevel::kWarning, "Warning: {}", error);
   Log(LogLevel::kNotice, "Server initialized");
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
   return server.Run();

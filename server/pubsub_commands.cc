@@ -5,6 +5,7 @@
 #include <string>
 
 #include "server/command_handlers.h"
+#include "server/replication.h"
 #include "server/resp_session.h"
 #include "server/server.h"
 
@@ -121,13 +122,19 @@ void SUnsubscribeCommand(RespSession& client, CommandArgs args) {
   UnsubscribeGeneric(client, args, SubKind::kShardChannel);
 }
 
+// args[0] goes along so that the replication stream carries the command as the client spelled
+// it; the offset after it is what this client's WAIT waits for.
 void PublishCommand(RespSession& client, CommandArgs args) {
-  int64_t receivers = client.server().broker().Publish(SubKind::kChannel, args[1], args[2]);
+  Server& server = client.server();
+  int64_t receivers = server.broker().Publish(SubKind::kChannel, args[1], args[2], args[0]);
+  client.set_write_offset(server.replication().master_repl_offset());
   client.reply().Integer(receivers);
 }
 
 void SPublishCommand(RespSession& client, CommandArgs args) {
-  int64_t receivers = client.server().broker().Publish(SubKind::kShardChannel, args[1], args[2]);
+  Server& server = client.server();
+  int64_t receivers = server.broker().Publish(SubKind::kShardChannel, args[1], args[2], args[0]);
+  client.set_write_offset(server.replication().master_repl_offset());
   client.reply().Integer(receivers);
 }
 

@@ -3,6 +3,7 @@
 #include "protocol/numbers.h"
 #include "server/commands.h"
 #include "server/logging.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace herald::server {
@@ -23,7 +24,20 @@ void RespSession::set_resp(int resp) {
 void RespSession::Push(std::string_view bytes) { Queue(bytes); }
 
 ClientClass RespSession::output_class() const {
+  if (link_role_ == LinkRole::kReplica) return ClientClass::kReplica;
   return total_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+// As in Redis, a client blocked in WAIT and our master link are never closed for being idle.
+bool RespSession::idle_timeout_applies() const {
+  return link_role_ == LinkRole::kClient && !blocked_ && Connection::idle_timeout_applies();
+}
+
+void RespSession::Unblock(std::string_view reply) {
+  if (!blocked_) return;
+  blocked_ = false;
+  if (reply_mode_ == ReplyMode::kOn) Queue(reply);
+  ResumeInput();
 }
 
 void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
@@ -38,7 +52,7 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
 
 size_t RespSession::ProcessInput(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && !closing() && !close_after_reply()) {
+  while (used < data.size() && !closing() && !close_after_reply() && !blocked_) {
     parser_.limits().unauthenticated = !authenticated_;
     parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
     size_t consumed = 0;
@@ -77,6 +91,12 @@ size_t RespSession::ProcessInput(std::string_view data) {
 }
 
 void RespSession::FinishCommand() {
+  // A replica gets the replication stream and nothing else (Redis never answers REPLCONF ACK,
+  // and nothing else is expected from a replica).
+  if (link_role_ != LinkRole::kClient) {
+    reply_buffer_.clear();
+    return;
+  }
   // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already.
   switch (reply_mode_) {
     case ReplyMode::kOn:
@@ -105,6 +125,9 @@ void RespSession::Reset() {
   authenticated_ = server_->config().requirepass.empty();
 }
 
-void RespSession::OnClosing() { server_->broker().UnsubscribeAll(this); }
+void RespSession::OnClosing() {
+  server_->broker().UnsubscribeAll(this);
+  server_->replication().OnSessionClosing(this);
+}
 
 }  // namespace herald::server

@@ -15,6 +15,26 @@ namespace herald::server {
 // CLIENT REPLY modes.
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
 
+// What a RESP connection is to replication (Redis's CLIENT_SLAVE / CLIENT_MASTER flags).
+enum class LinkRole : uint8_t {
+  kClient,   // an ordinary client
+  kReplica,  // one of our replicas (it sent PSYNC or SYNC): it receives the replication stream
+             // and gets no replies to its later commands (REPLCONF ACK)
+  kMaster,   // our own connection to our master (server/replication.h)
+};
+
+// What a connection announced with REPLCONF, and its progress once it is one of our replicas.
+// Written by the replication commands and the ReplicationManager only.
+struct ReplicaPeer {
+  int64_t listening_port = 0;  // REPLCONF listening-port (0: not announced)
+  std::string announced_ip;    // REPLCONF ip-address ("": use the peer address)
+  bool capa_eof = false;       // REPLCONF capa eof
+  bool capa_psync2 = false;    // REPLCONF capa psync2: understands +CONTINUE <replid>
+  bool pre_psync = false;      // attached with SYNC: never ACKs, so never times out
+  int64_t ack_offset = 0;      // the last REPLCONF ACK offset
+  uint64_t ack_ms = 0;         // when it arrived (the attach time until the first ACK)
+};
+
 // A RESP client: parses requests, runs them through the command table, and receives pub/sub
 // messages as a broker Subscriber. Replies of one command are gathered in reply_ and queued
 // when the command ends, unless CLIENT REPLY says otherwise; pub/sub pushes (acks and
@@ -49,10 +69,27 @@ class RespSession : public Connection, public Subscriber {
   // RESP2 with at least one subscription: only the pub/sub commands may run.
   bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
 
+  LinkRole link_role() const { return link_role_; }
+  void set_link_role(LinkRole role) { link_role_ = role; }
+  ReplicaPeer& replica_peer() { return replica_peer_; }
+  const ReplicaPeer& replica_peer() const { return replica_peer_; }
+  // The replication offset just after this client's last PUBLISH (Redis's c->woff): what WAIT
+  // waits for. 0 if it never published.
+  int64_t write_offset() const { return write_offset_; }
+  void set_write_offset(int64_t offset) { write_offset_ = offset; }
+
+  // A blocked client (WAIT) runs no further commands: its input stays buffered until Unblock(),
+  // which queues `reply` (the blocked command's reply, complete RESP) and resumes the input at the
+  // next loop turn.
+  bool blocked() const { return blocked_; }
+  void Block() { blocked_ = true; }
+  void Unblock(std::string_view reply);
+
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
 
   ClientClass output_class() const override;
+  bool idle_timeout_applies() const override;
   void Deliver(const Delivery& delivery, FrameCache& frames) override;
 
  protected:
@@ -73,6 +110,10 @@ class RespSession : public Connection, public Subscriber {
   std::string lib_name_;
   std::string lib_ver_;
   std::string last_command_ = "NULL";
+  LinkRole link_role_ = LinkRole::kClient;
+  ReplicaPeer replica_peer_;
+  int64_t write_offset_ = 0;
+  bool blocked_ = false;
 };
 
 }  // namespace herald::server

@@ -10,6 +10,7 @@
 #include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/logging.h"
+#include "server/replication.h"
 
 namespace herald::server {
 
@@ -21,6 +22,7 @@ struct Server::Listener {
   } handle;
   Server* server = nullptr;
   bool is_unix = false;
+  bool http = false;  // a gateway listener (Server::ListenHttp)
   std::string name;
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
 };
@@ -55,6 +57,7 @@ Server::Server(ConfigStore* config) : config_(config), read_buffer_(new char[kRe
   sigterm_.data = this;
   uv_signal_init(&loop_, &sigint_);
   sigint_.data = this;
+  replication_ = std::make_unique<ReplicationManager>(this);
 }
 
 Server::~Server() { uv_loop_close(&loop_); }
@@ -66,6 +69,8 @@ bool Server::Listen(ConnectionFactory factory, std::string* error) {
   uv_timer_start(&cron_, OnCron, 1000, 1000);
   uv_signal_start(&sigterm_, OnSignal, SIGTERM);
   uv_signal_start(&sigint_, OnSignal, SIGINT);
+  // Our port is known now: it is what a replica announces to its master.
+  replication_->Start();
   return true;
 }
 
@@ -136,6 +141,50 @@ bool Server::OpenListeners(std::string* error) {
   return true;
 }
 
+bool Server::ListenHttp(ConnectionFactory factory, std::string* error) {
+  http_factory_ = std::move(factory);
+  const Config& cfg = config();
+  for (const std::string& entry : cfg.gateway_bind) {
+    bool optional = !entry.empty() && entry[0] == '-';
+    std::string address = optional ? entry.substr(1) : entry;
+    bool v6 = address.find(':') != std::string::npos;
+    if (address == "*") address = "0.0.0.0";
+    if (address == "::*") address = "::";
+    sockaddr_storage addr;
+    int rc =
+        v6 ? uv_ip6_addr(address.c_str(), cfg.gateway_port, reinterpret_cast<sockaddr_in6*>(&addr))
+           : uv_ip4_addr(address.c_str(), cfg.gateway_port, reinterpret_cast<sockaddr_in*>(&addr));
+    auto listener = std::make_unique<Listener>();
+    listener->server = this;
+    listener->http = true;
+    listener->name = address + ":" + std::to_string(cfg.gateway_port);
+    if (rc == 0) {
+      uv_tcp_init(&loop_, &listener->handle.tcp);
+      listener->handle.tcp.data = listener.get();
+      rc = uv_tcp_bind(&listener->handle.tcp, reinterpret_cast<sockaddr*>(&addr),
+                       v6 ? UV_TCP_IPV6ONLY : 0);
+      if (rc == 0) rc = uv_listen(listener->stream(), cfg.tcp_backlog, OnConnection);
+      if (rc != 0) {
+        uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+        listener.release();
+      }
+    }
+    if (rc != 0) {
+      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
+      *error = fmt::format("Could not listen for HTTP on {}:{}: {}", address, cfg.gateway_port,
+                           uv_strerror(rc));
+      return false;
+    }
+    Log(LogLevel::kNotice, "HTTP gateway listening on {}", listener->name);
+    http_listeners_.push_back(std::move(listener));
+  }
+  if (http_listeners_.empty()) {
+    *error = "HTTP gateway: no gateway-bind address could be opened";
+    return false;
+  }
+  return true;
+}
+
 void Server::CloseListeners() {
   for (auto& listener : listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
@@ -154,7 +203,14 @@ void Server::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   Log(LogLevel::kWarning, "User requested shutdown...");
+  // First, so that closing the link to our master below does not schedule a reconnect.
+  replication_->Shutdown();
   CloseListeners();
+  for (auto& listener : http_listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+    listener.release();
+  }
+  http_listeners_.clear();
   std::vector<Connection*> all;
   for (auto& [id, connection] : connections_) all.push_back(connection);
   for (Connection* connection : all) connection->Close();
@@ -182,7 +238,7 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
 
 void Server::HandleConnection(Listener* listener) {
   uint64_t id = next_id_++;
-  Connection* connection = factory_(this, id);
+  Connection* connection = listener->http ? http_factory_(this, id) : factory_(this, id);
   connections_.emplace(id, connection);
   int rc = connection->Accept(listener->stream(), listener->is_unix);
   if (rc != 0) {
@@ -191,6 +247,7 @@ void Server::HandleConnection(Listener* listener) {
     return;
   }
   ++stats_.connections_received;
+  if (listener->http) return;  // the gateway applies its own admission rules, in HTTP
   const Config& cfg = config();
   if (connections_.size() > static_cast<size_t>(cfg.maxclients)) {
     ++stats_.rejected_connections;
@@ -209,6 +266,10 @@ void Server::HandleConnection(Listener* listener) {
 }
 
 void Server::NeedsAttention(Connection* connection) { attention_.push_back(connection); }
+
+void Server::AddConnection(Connection* connection) {
+  connections_.emplace(connection->id(), connection);
+}
 
 void Server::Unregister(Connection* connection) { connections_.erase(connection->id()); }
 
@@ -233,6 +294,10 @@ void Server::ProcessAttention() {
       } else if (connection->close_asap_) {
         connection->Close();
       } else {
+        if (connection->resume_input_) {
+          connection->resume_input_ = false;
+          connection->ProcessPendingInput();
+        }
         connection->Flush();
       }
     }
@@ -249,7 +314,7 @@ void Server::Cron() {
   for (auto& [id, connection] : connections_) {
     if (!connection->output().empty()) connection->CheckOutputLimits();
     // Like Redis, pub/sub subscribers are never closed for being idle.
-    if (cfg.timeout > 0 && connection->output_class() == ClientClass::kNormal &&
+    if (cfg.timeout > 0 && connection->idle_timeout_applies() &&
         now - connection->last_interaction_ms() > static_cast<uint64_t>(cfg.timeout) * 1000) {
       idle.push_back(connection);
     }
@@ -258,6 +323,7 @@ void Server::Cron() {
     Log(LogLevel::kVerbose, "Closing idle client");
     connection->Close();
   }
+  replication_->Cron();
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) {
@@ -270,6 +336,7 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
   for (const std::string& name : changed) {
     if (name == "loglevel") SetLogLevel(config().loglevel);
+    if (name == "repl-backlog-size") replication_->ApplyConfig(name);
     if (name == "port" || name == "bind") {
       CloseListeners();
       std::string error;

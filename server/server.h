@@ -15,6 +15,7 @@
 namespace herald::server {
 
 class Connection;
+class ReplicationManager;
 
 // Counters reported by INFO stats; reset by CONFIG RESETSTAT.
 struct Stats {
@@ -27,6 +28,9 @@ struct Stats {
   uint64_t query_limit_disconnections = 0;
   uint64_t error_replies = 0;
   uint64_t published = 0;
+  uint64_t sync_full = 0;         // full resyncs served to replicas
+  uint64_t sync_partial_ok = 0;   // PSYNCs answered with +CONTINUE
+  uint64_t sync_partial_err = 0;  // PSYNCs with an ID that ended in a full resync
 };
 
 // The event loop and everything that lives as long as the process: configuration, broker,
@@ -44,6 +48,11 @@ class Server {
   // connections `factory` creates. Returns false with `*error` set if none could be opened or a
   // mandatory address failed, as redis-server refuses to start then.
   bool Listen(ConnectionFactory factory, std::string* error);
+  // Opens the HTTP gateway listeners (gateway-bind, gateway-port), whose connections `factory`
+  // creates; call after Listen(). They skip the RESP-specific maxclients and protected-mode
+  // replies (the gateway answers in HTTP) and stay open across CONFIG SET port/bind. Returns
+  // false with `*error` set if no address could be opened or a mandatory one failed.
+  bool ListenHttp(ConnectionFactory factory, std::string* error);
   // Runs the loop until Shutdown(). Returns the process exit code.
   int Run();
   // Stops accepting, closes every connection and makes Run() return.
@@ -51,6 +60,8 @@ class Server {
 
   uv_loop_t* loop() { return &loop_; }
   Broker& broker() { return broker_; }
+  // Master and replica roles, the backlog, the link to our master (server/replication.h).
+  ReplicationManager& replication() { return *replication_; }
   const Config& config() const { return config_->config(); }
   ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
@@ -71,6 +82,11 @@ class Server {
   char* read_buffer() { return read_buffer_.get(); }
   static constexpr size_t kReadBufferSize = 64 * 1024;
   void NeedsAttention(Connection* connection);
+  // A connection the server did not accept itself (the link to our master): NextConnectionId()
+  // gives its id, AddConnection() enters it in the client table. The server then owns it like any
+  // other connection.
+  uint64_t NextConnectionId() { return next_id_++; }
+  void AddConnection(Connection* connection);
   // A connection started closing: it leaves the client table at once.
   void Unregister(Connection* connection);
   // A connection's handle is closed: its memory may go (now, or after the attention pass).
@@ -94,7 +110,11 @@ class Server {
   ConfigStore* config_;
   Broker broker_;
   Stats stats_;
+  // After broker_ (it observes the broker) and destroyed before it.
+  std::unique_ptr<ReplicationManager> replication_;
   ConnectionFactory factory_;
+  ConnectionFactory http_factory_;
+  std::vector<std::unique_ptr<Listener>> http_listeners_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> attention_;

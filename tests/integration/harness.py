@@ -101,7 +101,9 @@ def server_binary():
 
 def target_defaults():
     """Directives every server gets (before the test's own): no persistence for Redis."""
-    return ["--save", "", "--appendonly", "no"] if IS_REDIS else []
+    # Herald's HTTP gateway listens on 8080 by default; test servers run many at once, so it is
+    # off unless a test asks for it with its own --gateway-port.
+    return ["--save", "", "--appendonly", "no"] if IS_REDIS else ["--gateway-port", "0"]
 
 
 # --------------------------------------------------------------------------------------------

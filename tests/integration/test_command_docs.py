@@ -29,9 +29,9 @@ HERALD_COMMANDS = """auth client client|getname client|help client|id client|inf
 client|list client|no-evict client|reply client|setname command command|count command|docs
 command|help command|info command|list config config|get config|help config|resetstat config|set
 dbsize debug echo flushall flushdb function function|flush function|help hello info ping
-psubscribe publish pubsub pubsub|channels pubsub|help pubsub|numpat pubsub|numsub
-pubsub|shardchannels pubsub|shardnumsub punsubscribe quit reset select shutdown spublish
-ssubscribe subscribe sunsubscribe time unsubscribe""".split()
+psubscribe psync publish pubsub pubsub|channels pubsub|help pubsub|numpat pubsub|numsub
+pubsub|shardchannels pubsub|shardnumsub punsubscribe quit replconf replicaof reset role select
+shutdown slaveof spublish ssubscribe subscribe sunsubscribe sync time unsubscribe wait""".split()
 # Redis 7.2 commands that herald has but 7.0.15 cannot be compared with.
 NEWER_THAN_7_0 = {"client|no-touch", "client|setinfo"}
 

@@ -28,9 +28,10 @@ class FakeSubscriber : public Subscriber {
 
 class RecordingObserver : public PublishObserver {
  public:
-  void OnPublish(SubKind kind, std::string_view channel, std::string_view payload) override {
-    seen.push_back(std::to_string(static_cast<int>(kind)) + ":" + std::string(channel) + ":" +
-                   std::string(payload));
+  void OnPublish(const PublishEvent& event) override {
+    seen.push_back(std::to_string(static_cast<int>(event.kind)) + ":" + std::string(event.verb) +
+                   ":" + std::string(event.channel) + ":" + std::string(event.payload) + ":" +
+                   (event.origin == PublishOrigin::kClient ? "client" : "replication"));
   }
   std::vector<std::string> seen;
 };
@@ -132,11 +133,17 @@ TEST_CASE("observers see every publish after local delivery") {
   broker.AddObserver(&observer);
   broker.Publish(SubKind::kChannel, "a", "1");
   broker.Publish(SubKind::kShardChannel, "b", "2");
+  broker.Publish(SubKind::kChannel, "c", "3", "PuBlIsH");
+  broker.Publish(SubKind::kShardChannel, "d", "4", "SPUBLISH", PublishOrigin::kReplication);
   broker.RemoveObserver(&observer);
-  broker.Publish(SubKind::kChannel, "c", "3");
-  REQUIRE(observer.seen.size() == 2);
-  CHECK(observer.seen[0] == "0:a:1");
-  CHECK(observer.seen[1] == "2:b:2");
+  broker.Publish(SubKind::kChannel, "e", "5");
+  REQUIRE(observer.seen.size() == 4);
+  // Without a verb the observers see Redis's lower-case command names.
+  CHECK(observer.seen[0] == "0:publish:a:1:client");
+  CHECK(observer.seen[1] == "2:spublish:b:2:client");
+  // The verb keeps the client's spelling, as Redis propagates argv unchanged.
+  CHECK(observer.seen[2] == "0:PuBlIsH:c:3:client");
+  CHECK(observer.seen[3] == "2:SPUBLISH:d:4:replication");
 }
 
 }  // namespace

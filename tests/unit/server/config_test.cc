@@ -463,7 +463,6 @@ TEST_SUITE("server/config") {
               "Ignoring 'shutdown-on-sigint': not supported by herald",
               "Ignoring 'latency-tracking-info-percentiles': not supported by herald",
               "Ignoring 'oom-score-adj-values': not supported by herald",
-              "Ignoring 'slaveof': herald does not support replication yet",
               "Ignoring 'tls-port': not supported by herald",
               "Ignoring 'list-max-ziplist-value': deprecated since Redis 7.0",
           });
@@ -499,6 +498,54 @@ TEST_SUITE("server/config") {
             "ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set "
             "immutable config");
     }
+  }
+
+  TEST_CASE("replication directives fill Config and render like Redis") {
+    TempDir dir;
+    ConfigStore store;
+    auto result = LoadText(&store, dir,
+                           "slaveof master.example 6380\n"
+                           "masterauth s3cret\n"
+                           "masteruser repl\n"
+                           "repl-backlog-size 1\n"
+                           "repl-backlog-ttl 9999999999\n"
+                           "repl-timeout 5\n"
+                           "repl-ping-slave-period 2\n"
+                           "slave-announce-ip 10.0.0.1\n"
+                           "replica-announce-port 7001\n");
+    REQUIRE_MESSAGE(result.ok, result.error);
+    CHECK(result.notices.empty());
+    const Config& config = store.config();
+    CHECK(config.master_host == "master.example");
+    CHECK(config.master_port == 6380);
+    CHECK(config.masterauth == "s3cret");
+    CHECK(config.masteruser == "repl");
+    CHECK(config.repl_backlog_size == 1);  // a file keeps a value below 16kb, as Redis does
+    CHECK(config.repl_backlog_ttl == 9999999999);
+    CHECK(config.repl_timeout == 5);
+    CHECK(config.repl_ping_replica_period == 2);
+    CHECK(config.replica_announce_ip == "10.0.0.1");
+    CHECK(config.replica_announce_port == 7001);
+    CHECK(GetOne(store, "replicaof") == "master.example 6380");
+    CHECK(GetOne(store, "repl-backlog-ttl") == "9999999999");
+    CHECK(GetOne(store, "repl-ping-slave-period") == "2");
+    // CONFIG SET raises the backlog to Redis's 16kb minimum; replicaof stays immutable, but
+    // REPLICAOF (SetReplicaOf) changes what CONFIG GET answers.
+    CHECK(Set(&store, {{"repl-backlog-size", "100"}}) == "");
+    CHECK(GetOne(store, "repl-backlog-size") == "16384");
+    CHECK(Set(&store, {{"repl-backlog-size", "2mb"}}) == "");
+    CHECK(store.config().repl_backlog_size == 2097152);
+    CHECK(Set(&store, {{"slaveof", "a 1"}}) ==
+          "ERR CONFIG SET failed (possibly related to argument 'slaveof') - can't set immutable "
+          "config");
+    store.SetReplicaOf("", 0);
+    CHECK(GetOne(store, "replicaof") == "");
+    store.SetReplicaOf("127.0.0.1", 7000);
+    CHECK(GetOne(store, "slaveof") == "127.0.0.1 7000");
+    CHECK(store.config().master_port == 7000);
+    auto none = LoadText(&store, dir, "replicaof no one\n");
+    REQUIRE(none.ok);
+    CHECK(store.config().master_host.empty());
   }
 
   TEST_CASE("include") {
@@ -677,8 +724,10 @@ TEST_SUITE("server/config") {
       for (auto& [name, value] : store.Get(patterns)) out.push_back(name);
       return out;
     };
-    // Redis 7.0.15 answers CONFIG GET * with 192 names, aliases included, hidden ones not.
-    CHECK(store.Get({"*"}).size() == 192);
+    // Redis 7.0.15 answers CONFIG GET * with 192 names, aliases included, hidden ones not;
+    // herald adds its 13 gateway-* directives.
+    CHECK(store.Get({"*"}).size() == 192 + 13);
+    CHECK(names({"gateway-*"}).size() == 13);
     CHECK(names({"PORT"}) == std::vector<std::string>{"PORT"});
     CHECK(names({"PORT", "port", "po*"}) == std::vector<std::string>{"PORT"});
     CHECK(names({"PO*"}) == std::vector<std::string>{"port"});

@@ -1,0 +1,769 @@
+#include "server/gateway.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "protocol/numbers.h"
+#include "protocol/sse.h"
+#include "protocol/utf8.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace herald::server {
+namespace {
+
+using protocol::HttpResult;
+using protocol::WsEvent;
+using protocol::WsOpcode;
+using Json = nlohmann::json;
+
+constexpr uint64_t kTickMs = 250;
+// The reconnection delay suggested to EventSource clients.
+constexpr uint32_t kSseRetryMs = 2000;
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 426:
+      return "Upgrade Required";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
+  }
+}
+
+// JSON text of `value`; payloads that are not valid UTF-8 get U+FFFD for each bad sequence
+// rather than failing (JSON strings cannot carry arbitrary bytes).
+std::string Dump(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Splits "/prefix/<rest>" into the percent-decoded rest. Returns false if `path` is not under
+// `prefix` or the rest does not decode.
+bool PathParam(std::string_view path, std::string_view prefix, std::string* out) {
+  if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return false;
+  return protocol::PercentDecode(path.substr(prefix.size()), false, out);
+}
+
+const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
+                             std::string_view name) {
+  for (const auto& param : params) {
+    if (param.name == name) return &param.value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Gateway
+
+Gateway::Gateway(Server* server) : server_(server) {
+  uv_timer_init(server_->loop(), &timer_);
+  timer_.data = this;
+}
+
+Gateway::~Gateway() {
+  if (observing_) server_->broker().RemoveObserver(this);
+  // The loop has stopped running; close the timer and let the loop call its close callback so
+  // that uv_loop_close() in ~Server finds no handle left.
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  uv_run(server_->loop(), UV_RUN_NOWAIT);
+}
+
+bool Gateway::Start(std::string* error) {
+  if (server_->config().gateway_port == 0) return true;
+  if (!server_->ListenHttp(
+          [this](Server* s, uint64_t id) { return new GatewayConnection(s, id, this); }, error)) {
+    return false;
+  }
+  ApplyHistoryLimits();
+  server_->broker().AddObserver(this);
+  observing_ = true;
+  uv_timer_start(&timer_, OnTick, kTickMs, kTickMs);
+  // The timer alone must not keep the loop running after Server::Shutdown.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&timer_));
+  timer_started_ = true;
+  return true;
+}
+
+int64_t Gateway::Publish(std::string_view channel, std::string_view payload, bool binary) {
+  publishing_binary_ = binary;
+  int64_t receivers = server_->broker().Publish(SubKind::kChannel, channel, payload);
+  publishing_binary_ = false;
+  ++server_->stats().published;
+  return receivers;
+}
+
+uint64_t Gateway::CurrentId() {
+  if (!id_reserved_) {
+    id_reserved_ = true;
+    ids_.Next();
+  }
+  return ids_.last();
+}
+
+void Gateway::OnPublish(const PublishEvent& event) {
+  if (event.kind != SubKind::kChannel) return;
+  // The id was assigned during delivery if a gateway subscriber needed it.
+  uint64_t id = id_reserved_ ? ids_.last() : ids_.Next();
+  id_reserved_ = false;
+  history_.Append(event.channel, id, server_->now_ms(), event.payload);
+}
+
+void Gateway::ApplyHistoryLimits() {
+  const Config& cfg = server_->config();
+  history_.set_limits({.max_count = static_cast<size_t>(cfg.gateway_history_size),
+                       .max_bytes = cfg.gateway_history_bytes,
+                       .max_age_ms = static_cast<uint64_t>(cfg.gateway_history_age) * 1000});
+}
+
+void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->Tick(); }
+
+void Gateway::Tick() {
+  uint64_t now = server_->now_ms();
+  ApplyHistoryLimits();  // CONFIG SET may have changed them
+  if (++tick_count_ % 4 == 0) history_.Expire(now);
+  // OnTick may close a connection, which removes it from the set.
+  std::vector<GatewayConnection*> all(connections_.begin(), connections_.end());
+  for (GatewayConnection* connection : all) connection->OnTick(now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GatewayConnection
+
+namespace {
+
+protocol::HttpLimits LimitsFrom(const Config& config) {
+  protocol::HttpLimits limits;
+  limits.max_header_bytes = config.gateway_max_header_bytes;
+  limits.max_body_bytes = config.gateway_max_body_bytes;
+  return limits;
+}
+
+protocol::WsDecoderLimits WsLimitsFrom(const Config& config) {
+  protocol::WsDecoderLimits limits;
+  limits.max_message_size = config.gateway_ws_max_message;
+  return limits;
+}
+
+}  // namespace
+
+GatewayConnection::GatewayConnection(Server* server, uint64_t id, Gateway* gateway)
+    : Connection(server, id),
+      gateway_(gateway),
+      reader_(LimitsFrom(server->config())),
+      decoder_(WsLimitsFrom(server->config())) {
+  phase_start_ms_ = server->now_ms();
+  gateway_->Add(this);
+}
+
+GatewayConnection::~GatewayConnection() = default;
+
+ClientClass GatewayConnection::output_class() const {
+  return mode_ == Mode::kSse || mode_ == Mode::kWebSocket ? ClientClass::kPubSub
+                                                          : ClientClass::kNormal;
+}
+
+void GatewayConnection::OnClosing() {
+  server_->broker().UnsubscribeAll(this);
+  gateway_->Remove(this);
+}
+
+void GatewayConnection::OnTick(uint64_t now_ms) {
+  if (closing()) return;
+  const Config& cfg = server_->config();
+  switch (mode_) {
+    case Mode::kHttp: {
+      // A request (or a new connection's first one) must arrive whole within the header
+      // deadline, however slowly its bytes trickle in (slowloris); between requests an idle
+      // keep-alive connection is closed silently.
+      bool fresh = requests_ == 0 && !in_request_;
+      uint64_t limit_s =
+          in_request_ || fresh ? cfg.gateway_header_timeout : cfg.gateway_keepalive_timeout;
+      if (limit_s > 0 && now_ms - phase_start_ms_ > limit_s * 1000) {
+        if (in_request_ || fresh) {
+          Respond(408, "text/plain", "request timeout\n", {}, true);
+        } else {
+          Close();
+        }
+      }
+      break;
+    }
+    case Mode::kSse: {
+      uint64_t interval = static_cast<uint64_t>(cfg.gateway_sse_heartbeat) * 1000;
+      if (interval > 0 && now_ms - last_heartbeat_ms_ >= interval) {
+        static const protocol::SharedBytes kHeartbeat = protocol::SharedBytes::Copy(":\n\n");
+        QueueShared(kHeartbeat);
+        last_heartbeat_ms_ = now_ms;
+      }
+      break;
+    }
+    case Mode::kWebSocket: {
+      // Ping every heartbeat interval; a peer silent for two intervals (no pong, no data) is
+      // dead.
+      uint64_t interval = static_cast<uint64_t>(cfg.gateway_sse_heartbeat) * 1000;
+      if (interval == 0) break;
+      if (now_ms - last_interaction_ms() > 2 * interval + kTickMs) {
+        Log(LogLevel::kVerbose, "Closing unresponsive WebSocket client {}", peer());
+        Close();
+      } else if (now_ms - last_heartbeat_ms_ >= interval) {
+        std::string ping;
+        protocol::AppendWsFrame(WsOpcode::kPing, "", &ping);
+        Queue(ping);
+        last_heartbeat_ms_ = now_ms;
+      }
+      break;
+    }
+    case Mode::kPoll:
+      if (now_ms >= poll_deadline_ms_) {
+        FinishPoll();
+        Respond(
+            200, "application/json",
+            fmt::format("{{\"messages\":[],\"last_id\":{},\"gap\":false}}", gateway_->last_id()));
+      }
+      break;
+    case Mode::kPollDone:
+      FinishPoll();
+      break;
+    case Mode::kDone:
+      break;
+  }
+}
+
+void GatewayConnection::FinishPoll() {
+  server_->broker().UnsubscribeAll(this);
+  if (mode_ == Mode::kPoll || mode_ == Mode::kPollDone) mode_ = Mode::kHttp;
+  phase_start_ms_ = server_->now_ms();
+}
+
+size_t GatewayConnection::ProcessInput(std::string_view data) {
+  switch (mode_) {
+    case Mode::kHttp:
+      return ProcessHttp(data);
+    case Mode::kWebSocket:
+      return ProcessWebSocket(data);
+    case Mode::kPollDone:
+      FinishPoll();
+      return mode_ == Mode::kHttp ? ProcessHttp(data) : data.size();
+    case Mode::kPoll:
+      return 0;  // a pipelined request waits for the poll's answer
+    case Mode::kSse:
+    case Mode::kDone:
+      break;
+  }
+  return data.size();
+}
+
+size_t GatewayConnection::ProcessHttp(std::string_view data) {
+  size_t used = 0;
+  while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
+    if (requests_ == 0 && !in_request_ &&
+        server_->connection_count() > static_cast<size_t>(server_->config().maxclients)) {
+      // maxclients counts gateway connections too; the server left the answer to us.
+      Respond(503, "text/plain", "max number of clients reached\n", {}, true);
+      return data.size();
+    }
+    if (!in_request_) {
+      in_request_ = true;
+      phase_start_ms_ = server_->now_ms();
+    }
+    size_t consumed = 0;
+    HttpResult result = reader_.Feed(data.substr(used), &consumed);
+    used += consumed;
+    switch (result) {
+      case HttpResult::kNeedMore:
+        return data.size();
+      case HttpResult::kOk:
+      case HttpResult::kUpgrade:
+        in_request_ = false;
+        ++requests_;
+        phase_start_ms_ = server_->now_ms();
+        HandleRequest(result == HttpResult::kUpgrade);
+        if (mode_ == Mode::kWebSocket && used < data.size()) {
+          // Frames sent right behind the handshake.
+          used += ProcessWebSocket(data.substr(used));
+        }
+        break;
+      default: {
+        int status = protocol::HttpStatusFor(result);
+        Log(LogLevel::kVerbose, "HTTP error {} from {}: {}", status, peer(), reader_.error());
+        Respond(status, "text/plain", fmt::format("{}\n", reader_.error()), {}, true);
+        return data.size();
+      }
+    }
+  }
+  return mode_ == Mode::kHttp ? used : data.size();
+}
+
+void GatewayConnection::Respond(int status, std::string_view content_type, std::string_view body,
+                                std::string_view extra_headers, bool close) {
+  bool keep = !close && reader_.request().keep_alive && !reader_.request().upgrade;
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, ReasonPhrase(status));
+  if (!body.empty() || status != 204) {
+    fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\nContent-Length: {}\r\n",
+                   content_type, body.size());
+  }
+  out += "Cache-Control: no-store\r\n";
+  out += CorsHeaders();
+  out.append(extra_headers);
+  if (!keep) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!head_only_) out.append(body);
+  Queue(out);
+  if (!keep) {
+    mode_ = Mode::kDone;
+    CloseAfterReply();
+  }
+}
+
+bool GatewayConnection::OriginAllowed(std::string_view origin) const {
+  for (const std::string& allowed : server_->config().gateway_cors_origins) {
+    if (allowed == "*" || allowed == origin) return true;
+  }
+  return false;
+}
+
+std::string GatewayConnection::CorsHeaders() const {
+  const std::string* origin = reader_.request().FindHeader("Origin");
+  if (origin == nullptr || !OriginAllowed(*origin)) return {};
+  return fmt::format("Access-Control-Allow-Origin: {}\r\nVary: Origin\r\n", *origin);
+}
+
+bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* params) const {
+  if (peer_is_loopback()) return true;
+  const std::string& token = server_->config().gateway_publish_token;
+  if (token.empty()) return false;
+  if (reader_.request().Header("Authorization") == "Bearer " + token) return true;
+  // Browsers cannot set headers on a WebSocket: the token may come as a query parameter.
+  if (params != nullptr) {
+    const std::string* value = FindParam(*params, "token");
+    if (value != nullptr && *value == token) return true;
+  }
+  return false;
+}
+
+void GatewayConnection::HandleRequest(bool upgrade) {
+  protocol::HttpRequest& request = reader_.request();
+  head_only_ = request.method == "HEAD";
+  protocol::TargetParts target = protocol::SplitTarget(request.target);
+  std::vector<protocol::QueryParam> params;
+  if (!protocol::ParseQuery(target.query, &params)) {
+    Respond(400, "text/plain", "malformed query string\n", {}, true);
+    return;
+  }
+  bool get = request.method == "GET" || head_only_;
+  std::string channel;
+  if (request.method == "OPTIONS") {
+    // CORS preflight.
+    const std::string* origin = request.FindHeader("Origin");
+    if (origin != nullptr && !OriginAllowed(*origin)) {
+      Respond(403, "text/plain", "origin not allowed\n", {}, upgrade);
+      return;
+    }
+    Respond(204, "", "",
+            "Allow: GET, POST, OPTIONS\r\n"
+            "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+            "Access-Control-Allow-Headers: Authorization, Content-Type, Last-Event-ID\r\n"
+            "Access-Control-Max-Age: 600\r\n",
+            upgrade);
+    return;
+  }
+  if (target.path == "/healthz") {
+    if (!get) {
+      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
+      return;
+    }
+    Respond(200, "text/plain", "ok\n", {}, upgrade);
+    return;
+  }
+  if (target.path.starts_with("/publish/")) {
+    if (!PathParam(target.path, "/publish/", &channel)) {
+      Respond(404, "text/plain", "not found\n", {}, upgrade);
+    } else if (request.method != "POST") {
+      Respond(405, "text/plain", "method not allowed\n", "Allow: POST\r\n", upgrade);
+    } else if (!PublishAllowed(nullptr)) {
+      Respond(403, "application/json", "{\"error\":\"publishing not allowed\"}", {}, upgrade);
+    } else {
+      int64_t receivers = gateway_->Publish(channel, request.body, false);
+      Respond(200, "application/json",
+              fmt::format("{{\"receivers\":{},\"id\":{}}}", receivers, gateway_->last_id()), {},
+              upgrade);
+    }
+    return;
+  }
+  if (target.path.starts_with("/poll/")) {
+    if (!PathParam(target.path, "/poll/", &channel)) {
+      Respond(404, "text/plain", "not found\n", {}, upgrade);
+    } else if (!get) {
+      Respond(405, "text/plain", "method not allowed\n", "Allow: GET\r\n", upgrade);
+    } else {
+      HandlePoll(channel, params);
+    }
+    return;
+  }
+  bool sse = target.path == "/sse" || target.path.starts_with("/sse/");
+  bool ws = target.path == "/ws" || target.path.starts_with("/ws/");
+  if ((sse && target.path != "/sse" && !PathParam(target.path, "/sse/", &channel)) ||
+      (ws && target.path != "/ws" && !PathParam(target.path, "/ws/", &channel)) || (!sse && !ws)) {
+    Respond(404, "text/plain", "not found\n", {}, upgrade);
+    return;
+  }
+  if (!get) {
+    Respond(405, "text/plain", "method not allowed\n", "Allow: GET\r\n", upgrade);
+    return;
+  }
+  if (sse) {
+    if (upgrade) {
+      Respond(400, "text/plain", "unexpected upgrade\n", {}, true);
+      return;
+    }
+    StartSse(channel, params);
+    return;
+  }
+  // WebSocket.
+  protocol::WsHandshakeResult check = protocol::CheckWsHandshake(request);
+  if (check != protocol::WsHandshakeResult::kOk) {
+    Queue(protocol::BuildWsHandshakeRejection(check));
+    mode_ = Mode::kDone;
+    CloseAfterReply();
+    return;
+  }
+  const std::string* origin = request.FindHeader("Origin");
+  if (!server_->config().gateway_cors_origins.empty() && origin != nullptr &&
+      !OriginAllowed(*origin)) {
+    Respond(403, "text/plain", "origin not allowed\n", {}, true);
+    return;
+  }
+  may_publish_ = PublishAllowed(&params);
+  Queue(protocol::BuildWsHandshakeResponse(request));
+  json_protocol_ = target.path == "/ws";
+  StartWebSocket(channel);
+}
+
+void GatewayConnection::StartSse(std::string_view channel,
+                                 const std::vector<protocol::QueryParam>& params) {
+  std::vector<std::string> channels;
+  std::vector<std::string> patterns;
+  if (!channel.empty()) channels.emplace_back(channel);
+  for (const auto& param : params) {
+    if (param.name == "channel" && !param.value.empty()) channels.push_back(param.value);
+    if (param.name == "pattern" && !param.value.empty()) patterns.push_back(param.value);
+  }
+  if (channels.empty() && patterns.empty()) {
+    Respond(400, "text/plain", "no channel or pattern given\n", {}, true);
+    return;
+  }
+  multi_stream_ = channels.size() + patterns.size() > 1 || !patterns.empty();
+  std::string head =
+      "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\n"
+      "X-Accel-Buffering: no\r\n";
+  head += CorsHeaders();
+  head += "\r\n";
+  const std::string* padding = FindParam(params, "padding");
+  if (padding != nullptr && *padding == "1") protocol::AppendSsePadding(&head);
+  protocol::AppendSseRetry(kSseRetryMs, &head);
+  // Resume: the browser's Last-Event-ID header, or lastEventId for polyfills that cannot set
+  // headers. Missed messages of the named channels come first, after a gap notice if the
+  // history does not reach back to that id. (Patterns resume live only.)
+  const std::string* last_event = reader_.request().FindHeader("Last-Event-ID");
+  if (last_event == nullptr) last_event = FindParam(params, "lastEventId");
+  if (last_event != nullptr && !last_event->empty()) {
+    uint64_t since = UINT64_MAX;  // unparsable: an unknown id, reported as a gap
+    protocol::ParseLastEventId(*last_event, &since);
+    std::vector<std::pair<std::string_view, const ChannelHistory::Message*>> missed;
+    bool gap = false;
+    for (const std::string& name : channels) {
+      ChannelHistory::Range range =
+          gateway_->history().Since(name, since, gateway_->last_id(), server_->now_ms());
+      gap = gap || range.gap;
+      for (const auto* message : range.messages) missed.emplace_back(name, message);
+    }
+    std::sort(missed.begin(), missed.end(),
+              [](const auto& a, const auto& b) { return a.second->id < b.second->id; });
+    if (gap) {
+      std::string data =
+          Dump({{"type", "gap"}, {"since", *last_event}, {"last_id", gateway_->last_id()}});
+      protocol::AppendSseEvent({.event = "gap", .data = data}, &head);
+    }
+    for (const auto& [name, message] : missed) {
+      std::string id = std::to_string(message->id);
+      if (multi_stream_) {
+        std::string data =
+            Dump({{"channel", name}, {"data", message->payload}, {"id", message->id}});
+        protocol::AppendSseEvent({.id = id, .data = data}, &head);
+      } else {
+        protocol::AppendSseEvent({.id = id, .data = message->payload}, &head);
+      }
+    }
+  }
+  Queue(head);
+  mode_ = Mode::kSse;
+  last_heartbeat_ms_ = server_->now_ms();
+  for (const std::string& name : channels) {
+    server_->broker().Subscribe(this, SubKind::kChannel, name);
+  }
+  for (const std::string& name : patterns) {
+    server_->broker().Subscribe(this, SubKind::kPattern, name);
+  }
+}
+
+void GatewayConnection::StartWebSocket(std::string_view channel) {
+  mode_ = Mode::kWebSocket;
+  last_heartbeat_ms_ = server_->now_ms();
+  reader_.Reset();
+  if (!json_protocol_) {
+    channel_.assign(channel);
+    server_->broker().Subscribe(this, SubKind::kChannel, channel_);
+  }
+}
+
+void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
+  if (mode_ == Mode::kSse) {
+    WireFormat format = multi_stream_ ? WireFormat::kSseJson : WireFormat::kSse;
+    protocol::SharedBytes& frame = frames.slot(format);
+    if (!frame) {
+      uint64_t id = gateway_->CurrentId();
+      std::string id_text = std::to_string(id);
+      if (multi_stream_) {
+        Json envelope = {{"channel", delivery.channel}, {"data", delivery.payload}, {"id", id}};
+        if (!delivery.pattern.empty()) envelope["pattern"] = delivery.pattern;
+        std::string text = Dump(envelope);
+        frame = protocol::EncodeSseEvent({.id = id_text, .data = text});
+      } else {
+        frame = protocol::EncodeSseEvent({.id = id_text, .data = delivery.payload});
+      }
+    }
+    QueueShared(frame);
+    return;
+  }
+  if (mode_ == Mode::kPoll) {
+    // Answer the long-poll with this message; unsubscribing must wait until the broker is done
+    // iterating (kPollDone is cleaned up by the next input or tick).
+    uint64_t id = gateway_->CurrentId();
+    Json reply = {{"messages", Json::array({{{"id", id}, {"data", delivery.payload}}})},
+                  {"last_id", id},
+                  {"gap", false}};
+    mode_ = Mode::kPollDone;
+    Respond(200, "application/json", Dump(reply));
+    return;
+  }
+  if (mode_ != Mode::kWebSocket) return;
+  if (json_protocol_) {
+    protocol::SharedBytes& frame = frames.slot(WireFormat::kWebSocketJson);
+    if (!frame) {
+      Json push = {{"type", delivery.pattern.empty() ? "message" : "pmessage"},
+                   {"channel", delivery.channel},
+                   {"data", delivery.payload},
+                   {"id", gateway_->CurrentId()}};
+      if (!delivery.pattern.empty()) push["pattern"] = delivery.pattern;
+      frame = protocol::EncodeWsFrame(WsOpcode::kText, Dump(push));
+    }
+    QueueShared(frame);
+    return;
+  }
+  bool binary = gateway_->publishing_binary() || !protocol::IsValidUtf8(delivery.payload);
+  WireFormat format = binary ? WireFormat::kWebSocketBinary : WireFormat::kWebSocketText;
+  protocol::SharedBytes& frame = frames.slot(format);
+  if (!frame) {
+    frame = protocol::EncodeWsFrame(binary ? WsOpcode::kBinary : WsOpcode::kText, delivery.payload);
+  }
+  QueueShared(frame);
+}
+
+void GatewayConnection::HandlePoll(std::string_view channel,
+                                   const std::vector<protocol::QueryParam>& params) {
+  uint64_t since = gateway_->last_id();  // without `since`: only messages from now on
+  bool bad_since = false;
+  if (const std::string* text = FindParam(params, "since"); text != nullptr && !text->empty()) {
+    if (!protocol::ParseLastEventId(*text, &since)) {
+      since = UINT64_MAX;
+      bad_since = true;
+    }
+  }
+  uint64_t timeout_s = 30;
+  if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
+    if (!protocol::ParseLastEventId(*text, &timeout_s)) {
+      Respond(400, "text/plain", "timeout must be a number of seconds\n");
+      return;
+    }
+    timeout_s = std::min<uint64_t>(timeout_s, 300);
+  }
+  ChannelHistory::Range range =
+      gateway_->history().Since(channel, since, gateway_->last_id(), server_->now_ms());
+  bool gap = range.gap || bad_since;
+  if (!range.messages.empty() || gap || timeout_s == 0) {
+    Json messages = Json::array();
+    uint64_t last = gateway_->last_id();
+    for (const auto* message : range.messages) {
+      messages.push_back({{"id", message->id}, {"data", message->payload}});
+    }
+    if (!range.messages.empty()) last = range.messages.back()->id;
+    Respond(200, "application/json",
+            Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", gap}}));
+    return;
+  }
+  channel_.assign(channel);
+  mode_ = Mode::kPoll;
+  poll_deadline_ms_ = server_->now_ms() + timeout_s * 1000;
+  server_->broker().Subscribe(this, SubKind::kChannel, channel_);
+}
+
+size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
+  size_t used = 0;
+  while (mode_ == Mode::kWebSocket && !closing() && !close_after_reply()) {
+    size_t consumed = 0;
+    WsEvent event = decoder_.Feed(data.substr(used), &consumed);
+    used += consumed;
+    switch (event) {
+      case WsEvent::kNeedMore:
+        return data.size();
+      case WsEvent::kMessage:
+        HandleWsMessage(decoder_.opcode(), decoder_.payload());
+        break;
+      case WsEvent::kPing: {
+        std::string pong;
+        protocol::AppendWsFrame(WsOpcode::kPong, decoder_.payload(), &pong);
+        Queue(pong);
+        break;
+      }
+      case WsEvent::kPong:
+        break;
+      case WsEvent::kClose:
+        // A non-null empty reason: the codec memcpy()s it.
+        SendWsClose(decoder_.close_code(), std::string_view("", 0));
+        return data.size();
+      case WsEvent::kError:
+        Log(LogLevel::kVerbose, "WebSocket protocol error from {}: {}", peer(),
+            decoder_.close_reason());
+        SendWsClose(decoder_.close_code(), decoder_.close_reason());
+        return data.size();
+    }
+  }
+  return data.size();
+}
+
+void GatewayConnection::SendWsClose(uint16_t code, std::string_view reason) {
+  std::string frame;
+  protocol::AppendWsCloseFrame(code, reason, &frame);
+  Queue(frame);
+  server_->broker().UnsubscribeAll(this);
+  mode_ = Mode::kDone;
+  CloseAfterReply();
+}
+
+void GatewayConnection::PushJson(const std::string& json) {
+  std::string frame;
+  protocol::AppendWsFrame(WsOpcode::kText, json, &frame);
+  Queue(frame);
+}
+
+void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payload) {
+  if (json_protocol_) {
+    if (opcode != WsOpcode::kText) {
+      SendWsClose(protocol::kWsCloseUnsupportedData, "the /ws protocol is JSON text");
+      return;
+    }
+    HandleJsonCommand(payload);
+    return;
+  }
+  if (!may_publish_) {
+    SendWsClose(protocol::kWsClosePolicyViolation, "publishing not allowed");
+    return;
+  }
+  gateway_->Publish(channel_, payload, opcode == WsOpcode::kBinary);
+}
+
+void GatewayConnection::HandleJsonCommand(std::string_view text) {
+  Json command = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto error = [this](std::string_view message) {
+    PushJson(Dump({{"type", "error"}, {"message", message}}));
+  };
+  if (!command.is_array() || command.empty() || !command[0].is_string()) {
+    error("expected a JSON array like [\"SUBSCRIBE\",\"channel\"]");
+    return;
+  }
+  std::vector<std::string> args;
+  for (const Json& item : command) {
+    if (!item.is_string()) {
+      error("every element must be a string");
+      return;
+    }
+    args.push_back(item.get<std::string>());
+  }
+  std::string name = args[0];
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Broker& broker = server_->broker();
+  auto ack = [this](std::string_view type, std::string_view key, std::string_view value) {
+    PushJson(Dump({{"type", type},
+                   {key, value},
+                   {"count", static_cast<uint64_t>(channel_and_pattern_count())}}));
+  };
+  if (name == "PING") {
+    PushJson(args.size() > 1 ? Dump({{"type", "pong"}, {"data", args[1]}}) : "{\"type\":\"pong\"}");
+  } else if (name == "SUBSCRIBE" || name == "PSUBSCRIBE") {
+    if (args.size() < 2) {
+      error("wrong number of arguments");
+      return;
+    }
+    bool pattern = name == "PSUBSCRIBE";
+    for (size_t i = 1; i < args.size(); ++i) {
+      broker.Subscribe(this, pattern ? SubKind::kPattern : SubKind::kChannel, args[i]);
+      ack(pattern ? "psubscribe" : "subscribe", pattern ? "pattern" : "channel", args[i]);
+    }
+  } else if (name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE") {
+    bool pattern = name == "PUNSUBSCRIBE";
+    SubKind kind = pattern ? SubKind::kPattern : SubKind::kChannel;
+    std::vector<std::string> names(args.begin() + 1, args.end());
+    if (names.empty()) names = broker.Names(this, kind);
+    for (const std::string& item : names) {
+      broker.Unsubscribe(this, kind, item);
+      ack(pattern ? "punsubscribe" : "unsubscribe", pattern ? "pattern" : "channel", item);
+    }
+  } else if (name == "PUBLISH") {
+    if (args.size() != 3) {
+      error("wrong number of arguments");
+      return;
+    }
+    if (!may_publish_) {
+      error("publishing not allowed");
+      return;
+    }
+    int64_t receivers = gateway_->Publish(args[1], args[2], false);
+    PushJson(Dump({{"type", "publish"},
+                   {"channel", args[1]},
+                   {"receivers", receivers},
+                   {"id", gateway_->last_id()}}));
+  } else {
+    error("unknown command '" + args[0] + "'");
+  }
+}
+
+}  // namespace herald::server

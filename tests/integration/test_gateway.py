@@ -1,0 +1,689 @@
+"""HTTP gateway (server/gateway.{h,cc}): routing, limits, timeouts, POST /publish, SSE and
+WebSocket, against the real herald-server binary.
+
+Every server gets its own `--gateway-port` (a free port); clients are raw sockets so that the
+exact bytes on the wire are checked. Waiting is always bounded (harness.IO_TIMEOUT,
+wait_until): no test sleeps and then asserts.
+"""
+
+import base64
+import json
+import os
+import socket
+import struct
+import time
+import unittest
+
+import harness
+from harness import IO_TIMEOUT, Server, herald_only, wait_until
+
+
+class ConnectionClosed(AssertionError):
+    pass
+
+
+class Http:
+    """A raw HTTP/1.1 client connection with a receive buffer."""
+
+    def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
+        self.buf = bytearray()
+        self.eof = False
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _recv(self):
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            raise ConnectionClosed("connection closed; buffered: %r" % bytes(self.buf[:300]))
+        self.buf += chunk
+
+    def read_until(self, marker):
+        while marker not in self.buf:
+            self._recv()
+        i = self.buf.index(marker) + len(marker)
+        out = bytes(self.buf[:i])
+        del self.buf[:i]
+        return out
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._recv()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def read_until_eof(self):
+        try:
+            while True:
+                self._recv()
+        except ConnectionClosed:
+            pass
+        out = bytes(self.buf)
+        self.buf.clear()
+        return out
+
+    def response(self):
+        """One response with a Content-Length body: (status, {lower name: value}, body)."""
+        head = self.read_until(b"\r\n\r\n").decode("latin-1")
+        lines = head.split("\r\n")
+        status = int(lines[0].split(" ")[1])
+        headers = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        body = self.read_exact(int(headers.get("content-length", "0")))
+        return status, headers, body
+
+    def request(self, method, path, body=b"", headers=()):
+        lines = [f"{method} {path} HTTP/1.1", "Host: localhost"]
+        lines += list(headers)
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        return self.response()
+
+
+class WebSocket(Http):
+    """A strict-enough WebSocket client: masks every frame, decodes unmasked server frames."""
+
+    def __init__(self, port, path, headers=(), **kw):
+        super().__init__(port, **kw)
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [f"GET {path} HTTP/1.1", "Host: localhost", "Upgrade: websocket",
+                 "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
+                 "Sec-WebSocket-Version: 13"] + list(headers)
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.status, self.headers, _ = self.head()
+
+    def head(self):
+        head = self.read_until(b"\r\n\r\n").decode("latin-1")
+        lines = head.split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        return int(lines[0].split(" ")[1]), headers, head
+
+    @staticmethod
+    def frame(opcode, payload, fin=True, mask=True):
+        first = (0x80 if fin else 0) | opcode
+        n = len(payload)
+        mbit = 0x80 if mask else 0
+        if n < 126:
+            header = struct.pack("!BB", first, mbit | n)
+        elif n < 65536:
+            header = struct.pack("!BBH", first, mbit | 126, n)
+        else:
+            header = struct.pack("!BBQ", first, mbit | 127, n)
+        if not mask:
+            return header + payload
+        key = os.urandom(4)
+        masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        return header + key + masked
+
+    def send_frame(self, opcode, payload, **kw):
+        self.send(self.frame(opcode, payload, **kw))
+
+    def recv_frame(self):
+        """(opcode, payload) of the next server frame; asserts it is not masked."""
+        b0, b1 = self.read_exact(2)
+        assert not b1 & 0x80, "server frames must not be masked"
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self.read_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.read_exact(8))[0]
+        return b0 & 0x0F, self.read_exact(n)
+
+    def recv_data(self):
+        """Next text/binary frame, answering nothing and skipping server pings."""
+        while True:
+            opcode, payload = self.recv_frame()
+            if opcode != 0x9:
+                return opcode, payload
+
+    def recv_json(self):
+        opcode, payload = self.recv_data()
+        assert opcode == 1, (opcode, payload)
+        return json.loads(payload)
+
+
+def start_gateway(*args):
+    """A herald with the gateway on a free port; retried if that port was taken meanwhile."""
+    last = None
+    for _ in range(4):
+        gport = harness.pick_port()
+        server = Server(args=["--gateway-port", str(gport)] + list(args)).start()
+        try:
+            conn = Http(gport)
+            status, _, _ = conn.request("GET", "/healthz")
+            conn.close()
+            if status == 200:
+                server.gport = gport
+                return server
+        except OSError as e:
+            last = e
+        server.stop()
+    raise AssertionError(f"gateway did not come up: {last!r}")
+
+
+@herald_only("the HTTP gateway is herald's own")
+class GatewayTestBase(unittest.TestCase):
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_gateway(*cls.server_args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def http(self, **kw):
+        conn = Http(self.server.gport, **kw)
+        self.addCleanup(conn.close)
+        return conn
+
+    def ws(self, path, **kw):
+        conn = WebSocket(self.server.gport, path, **kw)
+        self.addCleanup(conn.close)
+        return conn
+
+    def resp(self):
+        conn = self.server.connect()
+        self.addCleanup(conn.close)
+        return conn
+
+    def wait_numsub(self, channel, n):
+        conn = self.resp()
+        wait_until(lambda: conn.cmd("PUBSUB", "NUMSUB", channel)[1] == n,
+                   message=f"{n} subscribers on {channel}")
+
+
+class HttpTest(GatewayTestBase):
+    server_args = ("--gateway-max-body-bytes", "1024", "--gateway-max-header-bytes", "2048")
+
+    def test_healthz(self):
+        status, headers, body = self.http().request("GET", "/healthz")
+        self.assertEqual((status, body), (200, b"ok\n"))
+        self.assertEqual(headers["content-type"], "text/plain")
+
+    def test_unknown_path_is_404(self):
+        conn = self.http()
+        for path in ("/", "/nope", "/sse/", "/publish/", "/wsx"):
+            self.assertEqual(conn.request("GET", path)[0], 404, path)
+
+    def test_wrong_method_is_405(self):
+        conn = self.http()
+        status, headers, _ = conn.request("GET", "/publish/news")
+        self.assertEqual((status, headers["allow"]), (405, "POST"))
+        self.assertEqual(conn.request("POST", "/healthz")[0], 405)
+        self.assertEqual(conn.request("DELETE", "/sse/news")[0], 405)
+
+    def test_keep_alive_and_pipelining(self):
+        conn = self.http()
+        req = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+        conn.send(req * 3)
+        for _ in range(3):
+            self.assertEqual(conn.response()[0], 200)
+        self.assertEqual(conn.request("GET", "/healthz")[0], 200)
+
+    def test_connection_close_is_honoured(self):
+        conn = self.http()
+        status, headers, _ = conn.request("GET", "/healthz", headers=["Connection: close"])
+        self.assertEqual((status, headers.get("connection")), (200, "close"))
+        self.assertEqual(conn.read_until_eof(), b"")
+
+    def test_bad_requests_are_400_and_close(self):
+        for raw in (b"GET /healthz HTTP/1.1\r\nHost : a\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n",
+                    b"GET /healthz HTTP/1.1\r\n\r\n",
+                    b"NOT HTTP\r\n\r\n"):
+            conn = self.http()
+            conn.send(raw)
+            self.assertEqual(conn.response()[0], 400, raw)
+            self.assertEqual(conn.read_until_eof(), b"")
+
+    def test_header_limit_is_431(self):
+        conn = self.http()
+        conn.send(b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: " + b"x" * 4096 + b"\r\n\r\n")
+        self.assertEqual(conn.response()[0], 431)
+
+    def test_body_limit_is_413(self):
+        conn = self.http()
+        self.assertEqual(conn.request("POST", "/publish/big", b"x" * 1025)[0], 413)
+
+    def test_cors_preflight_without_configured_origins(self):
+        status, headers, _ = self.http().request(
+            "OPTIONS", "/publish/news", headers=["Origin: http://evil.example"])
+        self.assertEqual(status, 403)
+
+
+class TimeoutTest(GatewayTestBase):
+    server_args = ("--gateway-header-timeout", "1", "--gateway-keepalive-timeout", "1")
+
+    def test_slow_request_gets_408(self):
+        conn = self.http()
+        conn.send(b"GET /healthz HTTP/1.1\r\nHo")  # and never the rest (slowloris)
+        status, _, _ = conn.response()
+        self.assertEqual(status, 408)
+        self.assertEqual(conn.read_until_eof(), b"")
+
+    def test_idle_keep_alive_connection_is_closed(self):
+        conn = self.http()
+        self.assertEqual(conn.request("GET", "/healthz")[0], 200)
+        self.assertEqual(conn.read_until_eof(), b"")  # closed silently by the idle timeout
+
+
+class PublishTest(GatewayTestBase):
+    server_args = ("--gateway-publish-token", "s3cret")
+
+    def test_publish_reaches_resp_subscriber(self):
+        sub = self.resp()
+        sub.cmd("SUBSCRIBE", "news")
+        status, headers, body = self.http().request("POST", "/publish/news", b"hi\r\nthere")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(json.loads(body)["receivers"], 1)
+        self.assertIsInstance(json.loads(body)["id"], int)
+        self.assertEqual(sub.read_reply(), [b"message", b"news", b"hi\r\nthere"])
+
+    def test_percent_encoded_channel(self):
+        sub = self.resp()
+        sub.cmd("SUBSCRIBE", "a b/c")
+        status, _, body = self.http().request("POST", "/publish/a%20b%2Fc", b"x")
+        self.assertEqual((status, json.loads(body)["receivers"]), (200, 1))
+
+    def test_non_loopback_needs_token(self):
+        conn = self.http(source="127.0.0.2")  # not 127.0.0.1 or ::1: counts as remote
+        self.assertEqual(conn.request("POST", "/publish/news", b"x")[0], 403)
+        conn = self.http(source="127.0.0.2")
+        self.assertEqual(conn.request("POST", "/publish/news", b"x",
+                                      headers=["Authorization: Bearer wrong"])[0], 403)
+        conn = self.http(source="127.0.0.2")
+        status, _, body = conn.request("POST", "/publish/news", b"x",
+                                       headers=["Authorization: Bearer s3cret"])
+        self.assertEqual((status, json.loads(body)["receivers"]), (200, 0))
+
+
+class SseTest(GatewayTestBase):
+    server_args = ("--gateway-sse-heartbeat", "1",
+                   "--client-output-buffer-limit", "pubsub 256kb 0 0")
+
+    def open_sse(self, path, **kw):
+        conn = self.http(**kw)
+        conn.send(f"GET {path} HTTP/1.1\r\nHost: a\r\n\r\n".encode())
+        head = conn.read_until(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\n"), head)
+        self.assertIn(b"Content-Type: text/event-stream\r\n", head)
+        self.assertNotIn(b"Content-Length", head)
+        return conn
+
+    def next_event(self, conn):
+        """The next dispatched event's lines, skipping heartbeat comments and retry."""
+        while True:
+            block = conn.read_until(b"\n\n")
+            lines = [ln for ln in block[:-2].split(b"\n")
+                     if not ln.startswith((b":", b"retry:", b"id:"))]
+            if lines and any(ln.startswith(b"data:") for ln in lines):
+                return lines
+
+    def test_single_channel_data_lines(self):
+        conn = self.open_sse("/sse/news")
+        self.assertEqual(conn.read_until(b"\n"), b"retry: 2000\n")
+        self.wait_numsub("news", 1)
+        pub = self.resp()
+        self.assertEqual(pub.cmd("PUBLISH", "news", "one\r\ntwo\rthree\nid: 7"), 1)
+        self.assertEqual(self.next_event(conn),
+                         [b"data: one", b"data: two", b"data: three", b"data: id: 7"])
+
+    def test_several_channels_and_patterns_get_envelopes(self):
+        conn = self.open_sse("/sse?channel=a&channel=b&pattern=news.*")
+        self.wait_numsub("b", 1)
+        pub = self.resp()
+        pub.cmd("PUBLISH", "b", "x")
+        pub.cmd("PUBLISH", "news.eu", "y")
+        (line,) = self.next_event(conn)
+        first = json.loads(line[len(b"data: "):])
+        self.assertEqual(first, {"channel": "b", "data": "x", "id": first["id"]})
+        (line,) = self.next_event(conn)
+        self.assertEqual(json.loads(line[len(b"data: "):]),
+                         {"channel": "news.eu", "pattern": "news.*", "data": "y",
+                          "id": first["id"] + 1})
+
+    def test_gateway_publish_to_sse(self):
+        conn = self.open_sse("/sse/chat")
+        self.wait_numsub("chat", 1)
+        self.http().request("POST", "/publish/chat", b"hello")
+        self.assertEqual(self.next_event(conn), [b"data: hello"])
+
+    def test_padding(self):
+        conn = self.open_sse("/sse/pad?padding=1")
+        self.assertEqual(len(conn.read_until(b"\n")), 2048)
+        self.assertEqual(conn.read_until(b"\n"), b"retry: 2000\n")
+
+    def test_heartbeat_comment(self):
+        conn = self.open_sse("/sse/quiet")
+        conn.read_until(b":\n\n")  # bounded by the socket timeout
+
+    def test_missing_channel_is_400(self):
+        self.assertEqual(self.http().request("GET", "/sse")[0], 400)
+
+    def test_slow_consumer_is_disconnected(self):
+        conn = self.open_sse("/sse/flood", rcvbuf=4096)
+        self.wait_numsub("flood", 1)
+        pub = self.resp()
+        before = int(pub.cmd("INFO", "stats").decode().split(
+            "client_output_buffer_limit_disconnections:")[1].split("\r\n")[0])
+        # One message above the 256 kB hard limit: over it as soon as it is queued, whatever
+        # the socket buffers could take.
+        payload = "z" * (300 * 1024)
+
+        def flooded():
+            pub.cmd("PUBLISH", "flood", payload)
+            return pub.cmd("PUBSUB", "NUMSUB", "flood")[1] == 0
+
+        wait_until(flooded, message="the slow SSE client to be disconnected")
+        after = int(pub.cmd("INFO", "stats").decode().split(
+            "client_output_buffer_limit_disconnections:")[1].split("\r\n")[0])
+        self.assertEqual(after, before + 1)
+
+
+class WebSocketTest(GatewayTestBase):
+    server_args = ("--gateway-sse-heartbeat", "1", "--gateway-ws-max-message", "4096")
+
+    def test_handshake(self):
+        ws = self.ws("/ws/hs")
+        self.assertEqual(ws.status, 101)
+        self.assertEqual(ws.headers["upgrade"].lower(), "websocket")
+        self.assertNotIn("sec-websocket-extensions", ws.headers)
+
+    def test_text_and_binary_echo_to_sender_and_others(self):
+        a = self.ws("/ws/room")
+        b = self.ws("/ws/room")
+        sub = self.resp()
+        sub.cmd("SUBSCRIBE", "room")
+        self.wait_numsub("room", 3)
+        a.send_frame(0x1, "héllo".encode())
+        for ws in (a, b):
+            self.assertEqual(ws.recv_data(), (0x1, "héllo".encode()))
+        self.assertEqual(sub.read_reply(), [b"message", b"room", "héllo".encode()])
+        a.send_frame(0x2, b"\x00\xff\x01")
+        for ws in (a, b):
+            self.assertEqual(ws.recv_data(), (0x2, b"\x00\xff\x01"))
+        self.assertEqual(sub.read_reply(), [b"message", b"room", b"\x00\xff\x01"])
+
+    def test_fragmented_message_with_ping_in_between(self):
+        ws = self.ws("/ws/frag")
+        self.wait_numsub("frag", 1)
+        ws.send_frame(0x1, b"ab", fin=False)
+        ws.send_frame(0x9, b"p")
+        ws.send_frame(0x0, b"cd")
+        self.assertEqual(ws.recv_data(), (0xA, b"p"))
+        self.assertEqual(ws.recv_data(), (0x1, b"abcd"))
+
+    def test_resp_publish_reaches_websocket(self):
+        ws = self.ws("/ws/feed")
+        self.wait_numsub("feed", 1)
+        pub = self.resp()
+        self.assertEqual(pub.cmd("PUBLISH", "feed", "text"), 1)
+        self.assertEqual(ws.recv_data(), (0x1, b"text"))
+        pub.cmd("PUBLISH", "feed", b"\xff\xfe")
+        self.assertEqual(ws.recv_data(), (0x2, b"\xff\xfe"))
+
+    def test_close_handshake(self):
+        ws = self.ws("/ws/bye")
+        ws.send_frame(0x8, struct.pack("!H", 1000) + b"done")
+        self.assertEqual(ws.recv_data(), (0x8, struct.pack("!H", 1000)))
+        self.assertEqual(ws.read_until_eof(), b"")
+
+    def close_code(self, ws):
+        opcode, payload = ws.recv_data()
+        self.assertEqual(opcode, 0x8)
+        return struct.unpack("!H", payload[:2])[0]
+
+    def test_unmasked_frame_is_1002(self):
+        ws = self.ws("/ws/x")
+        ws.send_frame(0x1, b"hi", mask=False)
+        self.assertEqual(self.close_code(ws), 1002)
+
+    def test_invalid_utf8_is_1007(self):
+        ws = self.ws("/ws/x")
+        ws.send_frame(0x1, b"\xc3\x28")
+        self.assertEqual(self.close_code(ws), 1007)
+
+    def test_too_big_is_1009(self):
+        ws = self.ws("/ws/x")
+        ws.send_frame(0x2, b"x" * 5000)
+        self.assertEqual(self.close_code(ws), 1009)
+
+    def test_server_pings(self):
+        ws = self.ws("/ws/idle")
+        opcode, _ = ws.recv_frame()  # heartbeat 1 s: a ping comes within the socket timeout
+        self.assertEqual(opcode, 0x9)
+
+    def test_bad_version_is_426(self):
+        conn = self.http()
+        status, headers, _ = conn.request(
+            "GET", "/ws/x", headers=["Upgrade: websocket", "Connection: Upgrade",
+                                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                                     "Sec-WebSocket-Version: 8"])
+        self.assertEqual((status, headers["sec-websocket-version"]), (426, "13"))
+
+    def test_missing_key_is_400(self):
+        conn = self.http()
+        status, _, _ = conn.request(
+            "GET", "/ws/x", headers=["Upgrade: websocket", "Connection: Upgrade",
+                                     "Sec-WebSocket-Version: 13"])
+        self.assertEqual(status, 400)
+
+    def test_json_protocol(self):
+        ws = self.ws("/ws")
+        ws.send_frame(0x1, b'["SUBSCRIBE","a","b"]')
+        self.assertEqual(ws.recv_json(), {"type": "subscribe", "channel": "a", "count": 1})
+        self.assertEqual(ws.recv_json(), {"type": "subscribe", "channel": "b", "count": 2})
+        ws.send_frame(0x1, b'["PSUBSCRIBE","news.*"]')
+        self.assertEqual(ws.recv_json(), {"type": "psubscribe", "pattern": "news.*", "count": 3})
+        ws.send_frame(0x1, b'["PUBLISH","a","x"]')
+        message = ws.recv_json()
+        self.assertEqual(message, {"type": "message", "channel": "a", "data": "x",
+                                   "id": message["id"]})
+        self.assertEqual(ws.recv_json(), {"type": "publish", "channel": "a", "receivers": 1,
+                                          "id": message["id"]})
+        self.resp().cmd("PUBLISH", "news.eu", "y")
+        self.assertEqual(ws.recv_json(), {"type": "pmessage", "channel": "news.eu",
+                                          "pattern": "news.*", "data": "y",
+                                          "id": message["id"] + 1})
+        ws.send_frame(0x1, b'["PING"]')
+        self.assertEqual(ws.recv_json(), {"type": "pong"})
+        ws.send_frame(0x1, b'["UNSUBSCRIBE"]')
+        got = sorted(m["channel"] for m in (ws.recv_json(), ws.recv_json()))
+        self.assertEqual(got, ["a", "b"])
+        ws.send_frame(0x1, b'{"not":"an array"}')
+        self.assertEqual(ws.recv_json()["type"], "error")
+
+
+class WebSocketPolicyTest(GatewayTestBase):
+    server_args = ("--gateway-publish-token", "t0k")
+
+    def test_remote_sender_without_token_is_closed_1008(self):
+        ws = self.ws("/ws/pol", source="127.0.0.2")
+        self.assertEqual(ws.status, 101)
+        ws.send_frame(0x1, b"x")
+        opcode, payload = ws.recv_data()
+        self.assertEqual((opcode, struct.unpack("!H", payload[:2])[0]), (0x8, 1008))
+
+    def test_remote_sender_with_token_may_publish(self):
+        ws = self.ws("/ws/pol2?token=t0k", source="127.0.0.2")
+        self.wait_numsub("pol2", 1)
+        ws.send_frame(0x1, b"x")
+        self.assertEqual(ws.recv_data(), (0x1, b"x"))
+
+    def test_remote_json_publish_is_refused(self):
+        ws = self.ws("/ws", source="127.0.0.2")
+        ws.send_frame(0x1, b'["PUBLISH","a","x"]')
+        self.assertEqual(ws.recv_json(), {"type": "error", "message": "publishing not allowed"})
+
+
+class OriginTest(GatewayTestBase):
+    server_args = ("--gateway-cors-origins", "http://good.example")
+
+    def test_websocket_origin_checked(self):
+        ws = self.ws("/ws/o", headers=["Origin: http://good.example"])
+        self.assertEqual(ws.status, 101)
+        ws = self.ws("/ws/o", headers=["Origin: http://evil.example"])
+        self.assertEqual(ws.status, 403)
+
+    def test_preflight_and_cors_headers(self):
+        status, headers, _ = self.http().request(
+            "OPTIONS", "/sse/news", headers=["Origin: http://good.example",
+                                             "Access-Control-Request-Method: GET"])
+        self.assertEqual(status, 204)
+        self.assertEqual(headers["access-control-allow-origin"], "http://good.example")
+        self.assertIn("Last-Event-ID", headers["access-control-allow-headers"])
+        status, headers, _ = self.http().request("GET", "/healthz",
+                                                 headers=["Origin: http://good.example"])
+        self.assertEqual(headers["access-control-allow-origin"], "http://good.example")
+
+
+class MaxClientsTest(GatewayTestBase):
+    server_args = ("--maxclients", "1")
+
+    def test_gateway_connections_count_towards_maxclients(self):
+        resp = self.resp()
+        self.assertEqual(resp.cmd("PING"), b"PONG")
+        conn = self.http()
+        status, headers, _ = conn.request("GET", "/healthz")
+        self.assertEqual((status, headers.get("connection")), (503, "close"))
+
+
+class HistoryTest(GatewayTestBase):
+    server_args = ("--gateway-history-size", "3")
+
+    def publish(self, channel, message):
+        status, _, body = self.http().request("POST", f"/publish/{channel}", message.encode())
+        self.assertEqual(status, 200)
+        return json.loads(body)["id"]
+
+    def open_sse(self, path, headers=()):
+        conn = self.http()
+        conn.send((f"GET {path} HTTP/1.1\r\nHost: a\r\n" + "".join(h + "\r\n" for h in headers)
+                   + "\r\n").encode())
+        self.assertTrue(conn.read_until(b"\r\n\r\n").startswith(b"HTTP/1.1 200 OK"))
+        self.assertEqual(conn.read_until(b"\n"), b"retry: 2000\n")
+        return conn
+
+    def event(self, conn):
+        """{field: value} of the next event (skipping comments)."""
+        while True:
+            block = conn.read_until(b"\n\n")[:-2].decode()
+            fields = {}
+            for line in block.split("\n"):
+                if line and not line.startswith(":"):
+                    name, _, value = line.partition(": ")
+                    fields[name] = value
+            if "data" in fields:
+                return fields
+
+    def test_ids_increase(self):
+        a = self.publish("ids", "1")
+        b = self.publish("other", "2")
+        self.assertGreater(b, a)
+
+    def test_sse_ids_and_resume_from_last_event_id(self):
+        ids = [self.publish("r", f"m{i}") for i in range(3)]
+        conn = self.open_sse("/sse/r", headers=[f"Last-Event-ID: {ids[0]}"])
+        self.assertEqual(self.event(conn), {"id": str(ids[1]), "data": "m1"})
+        self.assertEqual(self.event(conn), {"id": str(ids[2]), "data": "m2"})
+        self.wait_numsub("r", 1)
+        live = self.publish("r", "live")
+        self.assertEqual(self.event(conn), {"id": str(live), "data": "live"})
+
+    def test_resume_with_query_parameter_on_multi_stream(self):
+        ids = [self.publish("q1", "a"), self.publish("q2", "b")]
+        conn = self.open_sse(f"/sse?channel=q1&channel=q2&lastEventId={ids[0]}")
+        event = self.event(conn)
+        self.assertEqual(event["id"], str(ids[1]))
+        self.assertEqual(json.loads(event["data"]), {"channel": "q2", "data": "b", "id": ids[1]})
+
+    def test_gap_event_when_history_is_shorter(self):
+        ids = [self.publish("g", f"m{i}") for i in range(5)]  # only the last 3 are kept
+        conn = self.open_sse("/sse/g", headers=[f"Last-Event-ID: {ids[0]}"])
+        gap = self.event(conn)
+        self.assertEqual(gap["event"], "gap")
+        self.assertEqual(json.loads(gap["data"])["type"], "gap")
+        self.assertEqual([self.event(conn)["data"] for _ in range(3)], ["m2", "m3", "m4"])
+
+    def test_unknown_id_is_a_gap(self):
+        self.publish("u", "x")
+        conn = self.open_sse("/sse/u", headers=["Last-Event-ID: 99999999"])
+        self.assertEqual(self.event(conn)["event"], "gap")
+        self.assertEqual(self.event(conn)["data"], "x")
+
+    def test_poll_since(self):
+        ids = [self.publish("p", f"m{i}") for i in range(3)]
+        status, _, body = self.http().request("GET", f"/poll/p?since={ids[0]}&timeout=0")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), {
+            "messages": [{"id": ids[1], "data": "m1"}, {"id": ids[2], "data": "m2"}],
+            "last_id": ids[2], "gap": False})
+        status, _, body = self.http().request("GET", f"/poll/p?since={ids[2]}&timeout=0")
+        self.assertEqual(json.loads(body)["messages"], [])
+
+    def test_long_poll_wakes_on_publish(self):
+        conn = self.http()
+        conn.send(b"GET /poll/lp?timeout=60 HTTP/1.1\r\nHost: a\r\n\r\n")
+        self.wait_numsub("lp", 1)
+        msg_id = self.publish("lp", "wake")
+        status, _, body = conn.response()
+        self.assertEqual((status, json.loads(body)),
+                         (200, {"messages": [{"id": msg_id, "data": "wake"}], "last_id": msg_id,
+                                "gap": False}))
+        self.wait_numsub("lp", 0)
+        self.assertEqual(conn.request("GET", "/healthz")[0], 200)  # still keep-alive
+
+    def test_long_poll_times_out_empty(self):
+        status, _, body = self.http().request("GET", "/poll/nothing?timeout=1")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["messages"], [])
+
+    def test_json_websocket_pushes_ids(self):
+        ws = self.ws("/ws")
+        ws.send_frame(0x1, b'["SUBSCRIBE","wj"]')
+        ws.recv_json()
+        msg_id = self.publish("wj", "x")
+        self.assertEqual(ws.recv_json(), {"type": "message", "channel": "wj", "data": "x",
+                                          "id": msg_id})
+
+
+@herald_only("the HTTP gateway is herald's own")
+class GatewayOffTest(unittest.TestCase):
+    def test_port_zero_disables_the_gateway(self):
+        gport = harness.pick_port()
+        with Server(args=["--gateway-port", "0"]) as server:
+            with server.connect() as conn:
+                self.assertEqual(conn.cmd("CONFIG", "GET", "gateway-port"),
+                                 [b"gateway-port", b"0"])
+            self.assertTrue(harness.port_is_free(gport))
+
+
+if __name__ == "__main__":
+    unittest.main()
