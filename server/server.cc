@@ -74,34 +74,48 @@ bool Server::Listen(ConnectionFactory factory, std::string* error) {
   return true;
 }
 
+int Server::OpenTcpListener(const std::string& entry, int port, bool http,
+                            std::unique_ptr<Listener>* out, std::string* address, bool* skippable) {
+  bool optional = !entry.empty() && entry[0] == '-';
+  *address = optional ? entry.substr(1) : entry;
+  bool v6 = address->find(':') != std::string::npos;
+  if (*address == "*") *address = "0.0.0.0";
+  if (*address == "::*") *address = "::";
+  sockaddr_storage addr;
+  int rc = v6 ? uv_ip6_addr(address->c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr))
+              : uv_ip4_addr(address->c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
+  auto listener = std::make_unique<Listener>();
+  listener->server = this;
+  listener->http = http;
+  listener->name = *address + ":" + std::to_string(port);
+  if (rc == 0) {
+    uv_tcp_init(&loop_, &listener->handle.tcp);
+    listener->handle.tcp.data = listener.get();
+    rc = uv_tcp_bind(&listener->handle.tcp, reinterpret_cast<sockaddr*>(&addr),
+                     v6 ? UV_TCP_IPV6ONLY : 0);
+    if (rc == 0) rc = uv_listen(listener->stream(), config().tcp_backlog, OnConnection);
+    if (rc != 0) {
+      // The handle was initialised: it is freed by its close callback, not here.
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
+      listener.release();
+    }
+  }
+  // A '-' address that this host does not have is skipped, as Redis does.
+  *skippable = rc != 0 && optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT);
+  if (rc == 0) *out = std::move(listener);
+  return rc;
+}
+
 bool Server::OpenListeners(std::string* error) {
   const Config& cfg = config();
   if (cfg.port != 0) {
     for (const std::string& entry : cfg.bind) {
-      bool optional = !entry.empty() && entry[0] == '-';
-      std::string address = optional ? entry.substr(1) : entry;
-      bool v6 = address.find(':') != std::string::npos;
-      if (address == "*") address = "0.0.0.0";
-      if (address == "::*") address = "::";
-      sockaddr_storage addr;
-      int rc = v6 ? uv_ip6_addr(address.c_str(), cfg.port, reinterpret_cast<sockaddr_in6*>(&addr))
-                  : uv_ip4_addr(address.c_str(), cfg.port, reinterpret_cast<sockaddr_in*>(&addr));
-      auto listener = std::make_unique<Listener>();
-      listener->server = this;
-      listener->name = address + ":" + std::to_string(cfg.port);
-      if (rc == 0) {
-        uv_tcp_init(&loop_, &listener->handle.tcp);
-        listener->handle.tcp.data = listener.get();
-        rc = uv_tcp_bind(&listener->handle.tcp, reinterpret_cast<sockaddr*>(&addr),
-                         v6 ? UV_TCP_IPV6ONLY : 0);
-        if (rc == 0) rc = uv_listen(listener->stream(), cfg.tcp_backlog, OnConnection);
-        if (rc != 0) {
-          uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
-          listener.release();
-        }
-      }
+      std::unique_ptr<Listener> listener;
+      std::string address;
+      bool skippable = false;
+      int rc = OpenTcpListener(entry, cfg.port, /*http=*/false, &listener, &address, &skippable);
       if (rc != 0) {
-        if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) {
+        if (skippable) {
           Log(LogLevel::kNotice, "Skipping optional bind address {}: {}", address, uv_strerror(rc));
           continue;
         }
@@ -145,32 +159,13 @@ bool Server::ListenHttp(ConnectionFactory factory, std::string* error) {
   http_factory_ = std::move(factory);
   const Config& cfg = config();
   for (const std::string& entry : cfg.gateway_bind) {
-    bool optional = !entry.empty() && entry[0] == '-';
-    std::string address = optional ? entry.substr(1) : entry;
-    bool v6 = address.find(':') != std::string::npos;
-    if (address == "*") address = "0.0.0.0";
-    if (address == "::*") address = "::";
-    sockaddr_storage addr;
+    std::unique_ptr<Listener> listener;
+    std::string address;
+    bool skippable = false;
     int rc =
-        v6 ? uv_ip6_addr(address.c_str(), cfg.gateway_port, reinterpret_cast<sockaddr_in6*>(&addr))
-           : uv_ip4_addr(address.c_str(), cfg.gateway_port, reinterpret_cast<sockaddr_in*>(&addr));
-    auto listener = std::make_unique<Listener>();
-    listener->server = this;
-    listener->http = true;
-    listener->name = address + ":" + std::to_string(cfg.gateway_port);
-    if (rc == 0) {
-      uv_tcp_init(&loop_, &listener->handle.tcp);
-      listener->handle.tcp.data = listener.get();
-      rc = uv_tcp_bind(&listener->handle.tcp, reinterpret_cast<sockaddr*>(&addr),
-                       v6 ? UV_TCP_IPV6ONLY : 0);
-      if (rc == 0) rc = uv_listen(listener->stream(), cfg.tcp_backlog, OnConnection);
-      if (rc != 0) {
-        uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
-        listener.release();
-      }
-    }
+        OpenTcpListener(entry, cfg.gateway_port, /*http=*/true, &listener, &address, &skippable);
     if (rc != 0) {
-      if (optional && (rc == UV_EADDRNOTAVAIL || rc == UV_EAFNOSUPPORT)) continue;
+      if (skippable) continue;
       *error = fmt::format("Could not listen for HTTP on {}:{}: {}", address, cfg.gateway_port,
                            uv_strerror(rc));
       return false;

@@ -104,6 +104,11 @@ class Server {
   void ProcessAttention();
   void Cron();
   bool OpenListeners(std::string* error);
+  // Opens one TCP listener for a bind entry ("addr", "-addr" = optional, "*", "::*") on `port`.
+  // Returns 0 with the listener in *out, or a UV_E* code; *address is the address tried and
+  // *skippable says the failure only concerns an optional address this host lacks.
+  int OpenTcpListener(const std::string& entry, int port, bool http, std::unique_ptr<Listener>* out,
+                      std::string* address, bool* skippable);
   void CloseListeners();
 
   uv_loop_t loop_;
