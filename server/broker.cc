@@ -71,16 +71,22 @@ void Broker::DeliverTo(const Entry& entry, const Delivery& delivery) {
 }
 
 int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view payload,
-                        std::string_view verb, PublishOrigin origin) {
+                        std::string_view verb, PublishOrigin origin, uint64_t id) {
   ++messages_published_;
+  if (origin == PublishOrigin::kReplication) ++messages_from_replication_;
   int64_t receivers = 0;
   bool shard = kind == SubKind::kShardChannel;
+  if (verb.empty()) verb = shard ? "spublish" : "publish";
+  if (origin == PublishOrigin::kClient) {
+    id = id_source_ != nullptr ? id_source_->AssignId({kind, verb, channel, payload, origin}) : 0;
+  }
   const EntryMap& map = names_[static_cast<size_t>(shard ? SubKind::kShardChannel : kind)];
   if (auto it = map.find(channel); it != map.end()) {
     Delivery delivery{shard ? protocol::PubSubKind::kSMessage : protocol::PubSubKind::kMessage,
                       {},
                       channel,
-                      payload};
+                      payload,
+                      id};
     DeliverTo(*it->second, delivery);
     receivers += static_cast<int64_t>(it->second->subscribers.size());
   }
@@ -88,13 +94,12 @@ int64_t Broker::Publish(SubKind kind, std::string_view channel, std::string_view
     // Each distinct pattern is matched once however many clients share it (Redis #4721).
     for (const auto& [name, entry] : names_[static_cast<size_t>(SubKind::kPattern)]) {
       if (!protocol::GlobMatch(name, channel)) continue;
-      Delivery delivery{protocol::PubSubKind::kPMessage, name, channel, payload};
+      Delivery delivery{protocol::PubSubKind::kPMessage, name, channel, payload, id};
       DeliverTo(*entry, delivery);
       receivers += static_cast<int64_t>(entry->subscribers.size());
     }
   }
-  if (verb.empty()) verb = shard ? "spublish" : "publish";
-  const PublishEvent event{kind, verb, channel, payload, origin};
+  const PublishEvent event{kind, verb, channel, payload, origin, id};
   for (PublishObserver* observer : observers_) observer->OnPublish(event);
   return receivers;
 }

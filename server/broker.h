@@ -34,6 +34,10 @@ struct Delivery {
   std::string_view pattern;  // set for kPMessage only
   std::string_view channel;
   std::string_view payload;
+  // The message's id: the replication stream offset just past its PUBLISH command, the same on
+  // every node of a replication tree; 0 for a message that has none (published on a replica,
+  // which keeps it local, as Redis does).
+  uint64_t id = 0;
 };
 
 // Encoded bytes of one Delivery, one slot per wire format, filled lazily by the first subscriber
@@ -99,6 +103,30 @@ struct PublishEvent {
   std::string_view channel;
   std::string_view payload;
   PublishOrigin origin;
+  uint64_t id = 0;  // as in Delivery
+};
+
+// Gives each message published by a client of this node its id, before it is delivered. The
+// replication manager is the one implementation: on a master it appends the PUBLISH to the
+// replication stream right there and returns the stream offset past it; on a replica it
+// returns 0 (the message stays local and has no id).
+class MessageIdSource {
+ public:
+  virtual ~MessageIdSource() = default;
+  // `event.id` is 0 here. Must not publish.
+  virtual uint64_t AssignId(const PublishEvent& event) = 0;
+
+  // The history ids belong to, for naming ids to clients and checking the ones they bring back
+  // (see Gateway). Views are valid until the next publish or replication event.
+  struct Line {
+    std::string_view replid;     // the replication ID of ids above second_offset
+    std::string_view replid2;    // the one of ids up to second_offset (empty: none)
+    uint64_t second_offset = 0;  // ids <= this belong to replid2
+    uint64_t start = 0;          // the first stream offset this node holds messages of
+    uint64_t offset = 0;         // the newest stream offset (>= every id given so far)
+    uint64_t generation = 0;     // changes whenever `start` jumps (a full resynchronization)
+  };
+  virtual Line line() const = 0;
 };
 
 // Receives every message published through the broker, after local delivery: the channel
@@ -135,8 +163,13 @@ class Broker {
   // (subscriber, pattern) match. `verb` is the command name as sent (Redis propagates argv as
   // the client wrote it); empty means "publish" / "spublish". `origin` tells observers whether
   // the message came from a client or from our master's replication stream.
+  // `id` is used for kReplication messages (the stream offset past the command); a client's
+  // message gets its id from the MessageIdSource, if one is set.
   int64_t Publish(SubKind kind, std::string_view channel, std::string_view payload,
-                  std::string_view verb = {}, PublishOrigin origin = PublishOrigin::kClient);
+                  std::string_view verb = {}, PublishOrigin origin = PublishOrigin::kClient,
+                  uint64_t id = 0);
+  void set_id_source(MessageIdSource* source) { id_source_ = source; }
+  const MessageIdSource* id_source() const { return id_source_; }
 
   // PUBSUB CHANNELS / SHARDCHANNELS: active names of `kind` matching `pattern` (all if empty
   // optional), in unspecified order.
@@ -153,6 +186,7 @@ class Broker {
 
   // Totals since start, for INFO stats.
   uint64_t messages_published() const { return messages_published_; }
+  uint64_t messages_from_replication() const { return messages_from_replication_; }
   uint64_t deliveries() const { return deliveries_; }
 
  private:
@@ -171,7 +205,9 @@ class Broker {
 
   EntryMap names_[kSubKindCount];
   std::vector<PublishObserver*> observers_;
+  MessageIdSource* id_source_ = nullptr;
   uint64_t messages_published_ = 0;
+  uint64_t messages_from_replication_ = 0;
   uint64_t deliveries_ = 0;
 };
 

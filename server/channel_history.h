@@ -3,35 +3,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace herald::server {
-
-// Where message ids come from. For now a per-node counter (CounterMessageIds): ids increase by
-// one per published message and restart from 1 with the process, so they are only meaningful
-// on the node that assigned them. Once replication lands this becomes the replication offset of
-// the PUBLISH in the stream, which is the same on every node of a replication tree and lets a
-// browser resume on another node; only this interface's implementation changes.
-class MessageIds {
- public:
-  virtual ~MessageIds() = default;
-  // The id of the next message; strictly greater than every id returned before.
-  virtual uint64_t Next() = 0;
-  // The last id returned by Next(), 0 if none.
-  virtual uint64_t last() const = 0;
-};
-
-class CounterMessageIds : public MessageIds {
- public:
-  uint64_t Next() override { return ++last_; }
-  uint64_t last() const override { return last_; }
-
- private:
-  uint64_t last_ = 0;
-};
 
 // Bounded per-channel history of published messages, for resuming SSE / WebSocket / long-poll
 // clients from the last id they saw. Each channel keeps at most `max_count` messages and
@@ -55,8 +33,9 @@ class ChannelHistory {
   };
   // The result of Since().
   struct Range {
-    std::vector<const Message*> messages;  // ids > since, oldest first; valid until the next
-                                           // Append() or Expire()
+    std::vector<const Message*> messages;    // ids > since, oldest first; valid until the next
+                                             // Append(), Expire() or Clear()
+    std::vector<std::string_view> channels;  // the channel of each message (same index)
     bool gap = false;  // messages after `since` were dropped (or `since` is unknown here)
   };
 
@@ -74,11 +53,21 @@ class ChannelHistory {
   // every message kept.
   Range Since(std::string_view channel, uint64_t since, uint64_t last_id, uint64_t now_ms);
 
+  // The same over every channel matching the glob `pattern`, merged in id order.
+  Range SinceMatching(std::string_view pattern, uint64_t since, uint64_t last_id, uint64_t now_ms);
+
+  // Forgets everything: ids up to `floor` are reported as gaps from now on (the node's stream
+  // restarted at `floor` after a full resynchronization).
+  void Clear(uint64_t floor);
+
   // Drops messages past the age limit (and empty channels); call periodically.
   void Expire(uint64_t now_ms);
 
   size_t channel_count() const { return channels_.size(); }
   size_t total_bytes() const { return total_bytes_; }
+  size_t message_count() const { return message_count_; }
+  // Messages dropped to stay within the limits (or by Clear) since start.
+  uint64_t evicted() const { return evicted_; }
 
  private:
   struct Channel {
@@ -91,12 +80,19 @@ class ChannelHistory {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   void DropOldest(Channel* channel);
+  // Adds the messages of one channel after `since` to `range`.
+  void Collect(std::string_view name, Channel* channel, uint64_t since, Range* range) const;
+  // Whether resuming after `since` skips messages, given the highest dropped id; an id above
+  // `last_id` (another epoch) is a gap and `since` becomes 0 (everything kept is sent).
+  static bool IsGap(uint64_t* since, uint64_t last_id, uint64_t dropped);
   void ExpireChannel(Channel* channel, uint64_t now_ms);
 
   Limits limits_;
   std::unordered_map<std::string, Channel, NameHash, std::equal_to<>> channels_;
   uint64_t floor_ = 0;  // highest id dropped with a channel record that no longer exists
   size_t total_bytes_ = 0;
+  size_t message_count_ = 0;
+  uint64_t evicted_ = 0;
 };
 
 }  // namespace herald::server

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "protocol/glob.h"
+#include "server/address_rule.h"
 
 namespace herald::server {
 namespace {
@@ -50,6 +51,8 @@ enum class Type : uint8_t {
   kEnum,             // one word of `choices`, any case, rendered in lower case
   kString,           // any single argument, kept verbatim
   kBind,             // up to 16 addresses; a single "" means none
+  kWords,            // any number of words (channel globs, origins); a single "" means none
+  kAddresses,        // like kWords, each an IP address, a CIDR block or "*" (address_rule.h)
   kOutputLimits,     // client-output-buffer-limit <class> <hard> <soft> <seconds> ...
   kSave,             // save <seconds> <changes> ...; repeated lines add up while loading
   kReplicaOf,        // replicaof <host> <port> | no one
@@ -259,10 +262,18 @@ constexpr Directive kDirectives[] = {
      .max = 86400,
      .field = &Config::gateway_sse_heartbeat},
     {.name = "gateway-cors-origins",
-     .type = Type::kBind,
+     .type = Type::kWords,
      .flags = kMultiArg,
      .field = &Config::gateway_cors_origins},
     {.name = "gateway-publish-token", .field = &Config::gateway_publish_token},
+    {.name = "gateway-publish-from",
+     .type = Type::kAddresses,
+     .flags = kMultiArg,
+     .field = &Config::gateway_publish_from},
+    {.name = "gateway-publish-channels",
+     .type = Type::kWords,
+     .flags = kMultiArg,
+     .field = &Config::gateway_publish_channels},
     {.name = "gateway-history-size",
      .type = Type::kInt,
      .min = 0,
@@ -1106,10 +1117,22 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
         *slot = args[0];
       }
       return {};
-    case Type::kBind: {
-      if (args.size() > kMaxBindAddresses) return "Too many bind addresses specified.";
+    case Type::kBind:
+    case Type::kWords:
+    case Type::kAddresses: {
+      if (directive.type == Type::kBind && args.size() > kMaxBindAddresses) {
+        return "Too many bind addresses specified.";
+      }
       std::vector<std::string> addresses(args.begin(), args.end());
       if (addresses.size() == 1 && addresses[0].empty()) addresses.clear();
+      if (directive.type == Type::kAddresses) {
+        for (const std::string& rule : addresses) {
+          if (!IsAddressRule(rule)) {
+            return fmt::format("Invalid address '{}': expected an IP address, a CIDR block or *",
+                               rule);
+          }
+        }
+      }
       if (auto field = FieldOf<std::vector<std::string>>(directive)) {
         config->*field = std::move(addresses);
       } else {
@@ -1162,6 +1185,8 @@ std::string Render(const Directive& directive, const Config& config, const std::
       if (auto field = FieldOf<std::string>(directive)) return config.*field;
       break;
     case Type::kBind:
+    case Type::kWords:
+    case Type::kAddresses:
       if (auto field = FieldOf<std::vector<std::string>>(directive)) return Join(config.*field);
       break;
     case Type::kOutputLimits:

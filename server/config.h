@@ -77,10 +77,14 @@ struct Config {
   uint64_t gateway_ws_max_message = 1 << 20;      // WebSocket close 1009 above
   int gateway_sse_heartbeat = 15;  // seconds between SSE heartbeats and WebSocket pings; 0 = off
   std::vector<std::string> gateway_cors_origins;  // allowed Origins ("*" = any); empty = none
-  std::string gateway_publish_token;              // Bearer token for non-loopback publishers
-  int gateway_history_size = 100;                 // messages kept per channel; 0 = no history
-  uint64_t gateway_history_bytes = 1 << 20;       // payload bytes kept per channel
-  int gateway_history_age = 300;                  // seconds a message is kept; 0 = no limit
+  std::string gateway_publish_token;              // Bearer token: may publish from any address
+  // Who may publish without the token (IP addresses, CIDR blocks, "*"), and to which channels
+  // (globs) anyone may publish through the gateway.
+  std::vector<std::string> gateway_publish_from = {"127.0.0.1", "::1"};
+  std::vector<std::string> gateway_publish_channels = {"*"};
+  int gateway_history_size = 100;            // messages kept per channel; 0 = no history
+  uint64_t gateway_history_bytes = 1 << 20;  // payload bytes kept per channel
+  int gateway_history_age = 300;             // seconds a message is kept; 0 = no limit
 };
 
 // What herald-server's command line asked for (redis-server's syntax).

@@ -277,6 +277,7 @@ void Connection::CheckOutputLimits() {
   }
   if (hard || soft) {
     ++server_->stats().output_limit_disconnections;
+    if (is_gateway()) ++server_->stats().gateway_output_limit_disconnections;
     CloseAsap("for overcoming of output buffer limits");
   }
 }

@@ -79,6 +79,8 @@ class Connection {
 
   // The output-limit class this connection belongs to now.
   virtual ClientClass output_class() const { return ClientClass::kNormal; }
+  // Which front end it belongs to (metrics): RESP connections, or the HTTP gateway's.
+  virtual bool is_gateway() const { return false; }
   // Whether the `timeout` directive may close this connection when idle. Like Redis: only
   // normal clients, never subscribers, replicas or the link to our master.
   virtual bool idle_timeout_applies() const { return output_class() == ClientClass::kNormal; }

@@ -1,6 +1,7 @@
 #include "server/gateway.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <climits>
@@ -8,9 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "protocol/glob.h"
 #include "protocol/numbers.h"
 #include "protocol/sse.h"
 #include "protocol/utf8.h"
+#include "server/address_rule.h"
+#include "server/gateway_assets.h"
 #include "server/logging.h"
 #include "server/server.h"
 
@@ -23,6 +27,11 @@ using protocol::WsOpcode;
 using Json = nlohmann::json;
 
 constexpr uint64_t kTickMs = 250;
+// After its close frame, a WebSocket connection keeps reading (and dropping) what the peer still
+// sends until the peer closes, for as long as bytes keep coming with gaps under kWsLingerIdleMs,
+// and never longer than kWsLingerMaxMs in all.
+constexpr uint64_t kWsLingerIdleMs = 2000;
+constexpr uint64_t kWsLingerMaxMs = 10000;
 // The reconnection delay suggested to EventSource clients.
 constexpr uint32_t kSseRetryMs = 2000;
 
@@ -114,26 +123,69 @@ bool Gateway::Start(std::string* error) {
 
 int64_t Gateway::Publish(std::string_view channel, std::string_view payload, bool binary) {
   publishing_binary_ = binary;
+  last_publish_id_ = 0;
   int64_t receivers = server_->broker().Publish(SubKind::kChannel, channel, payload);
   publishing_binary_ = false;
   ++server_->stats().published;
   return receivers;
 }
 
-uint64_t Gateway::CurrentId() {
-  if (!id_reserved_) {
-    id_reserved_ = true;
-    ids_.Next();
+namespace {
+
+constexpr size_t kIdPrefix = 12;
+
+MessageIdSource::Line LineOf(const Broker& broker) {
+  const MessageIdSource* source = broker.id_source();
+  return source != nullptr ? source->line() : MessageIdSource::Line{};
+}
+
+}  // namespace
+
+std::string Gateway::FormatId(uint64_t id) const {
+  MessageIdSource::Line line = LineOf(server_->broker());
+  std::string_view replid =
+      !line.replid2.empty() && id <= line.second_offset ? line.replid2 : line.replid;
+  if (replid.empty()) replid = "0";
+  return fmt::format("{}-{}", replid.substr(0, kIdPrefix), id);
+}
+
+Json Gateway::IdJson(uint64_t id) const { return id == 0 ? Json(nullptr) : Json(FormatId(id)); }
+
+uint64_t Gateway::ResolveId(std::string_view text) const {
+  size_t dash = text.rfind('-');
+  uint64_t offset = 0;
+  if (dash == std::string_view::npos ||
+      !protocol::ParseLastEventId(text.substr(dash + 1), &offset)) {
+    return UINT64_MAX;
   }
-  return ids_.last();
+  std::string_view prefix = text.substr(0, dash);
+  MessageIdSource::Line line = LineOf(server_->broker());
+  if (prefix == line.replid.substr(0, kIdPrefix) && offset <= line.offset) return offset;
+  if (!line.replid2.empty() && prefix == line.replid2.substr(0, kIdPrefix) &&
+      offset <= line.second_offset) {
+    return offset;
+  }
+  return UINT64_MAX;
+}
+
+uint64_t Gateway::last_offset() const { return LineOf(server_->broker()).offset; }
+
+ChannelHistory& Gateway::history() {
+  MessageIdSource::Line line = LineOf(server_->broker());
+  if (line.generation != history_generation_) {
+    // The stream restarted at line.start: what the history holds belongs to another history
+    // (and its ids would be named with the wrong replication ID).
+    history_.Clear(line.start);
+    history_generation_ = line.generation;
+  }
+  return history_;
 }
 
 void Gateway::OnPublish(const PublishEvent& event) {
   if (event.kind != SubKind::kChannel) return;
-  // The id was assigned during delivery if a gateway subscriber needed it.
-  uint64_t id = id_reserved_ ? ids_.last() : ids_.Next();
-  id_reserved_ = false;
-  history_.Append(event.channel, id, server_->now_ms(), event.payload);
+  last_publish_id_ = event.id;
+  // Messages without an id (published on a replica: local to it) cannot be resumed from.
+  if (event.id != 0) history().Append(event.channel, event.id, server_->now_ms(), event.payload);
 }
 
 void Gateway::ApplyHistoryLimits() {
@@ -172,6 +224,57 @@ protocol::WsDecoderLimits WsLimitsFrom(const Config& config) {
   return limits;
 }
 
+// The history a resuming client missed, over channels and patterns, in id order. A message of
+// a channel that is also matched by a pattern comes once per subscription, as it would live.
+struct Missed {
+  std::vector<const ChannelHistory::Message*> messages;
+  std::vector<std::string_view> channels;
+  std::vector<std::string_view> patterns;  // "" for a channel subscription
+  bool gap = false;
+};
+
+Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
+                     const std::vector<std::string>& patterns, std::string_view last_event,
+                     uint64_t now_ms) {
+  uint64_t since = gateway.ResolveId(last_event);
+  uint64_t last = gateway.last_offset();
+  ++gateway.counters().history_reads;
+  ChannelHistory& history = gateway.history();
+  Missed unsorted;
+  auto add = [&](const ChannelHistory::Range& range, std::string_view pattern) {
+    unsorted.gap = unsorted.gap || range.gap;
+    for (size_t i = 0; i < range.messages.size(); ++i) {
+      unsorted.messages.push_back(range.messages[i]);
+      unsorted.channels.push_back(range.channels[i]);
+      unsorted.patterns.push_back(pattern);
+    }
+  };
+  for (const std::string& name : channels) add(history.Since(name, since, last, now_ms), {});
+  for (const std::string& name : patterns) {
+    add(history.SinceMatching(name, since, last, now_ms), name);
+  }
+  std::vector<size_t> order(unsorted.messages.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return unsorted.messages[a]->id < unsorted.messages[b]->id;
+  });
+  Missed missed;
+  missed.gap = unsorted.gap;
+  if (missed.gap) ++gateway.counters().gaps;
+  for (size_t i : order) {
+    missed.messages.push_back(unsorted.messages[i]);
+    missed.channels.push_back(unsorted.channels[i]);
+    missed.patterns.push_back(unsorted.patterns[i]);
+  }
+  return missed;
+}
+
+// The gap notice's JSON: which id the client asked to resume after, and the newest id here.
+std::string GapJson(const Gateway& gateway, std::string_view since) {
+  return Dump(
+      {{"type", "gap"}, {"since", since}, {"last_id", gateway.FormatId(gateway.last_offset())}});
+}
+
 }  // namespace
 
 GatewayConnection::GatewayConnection(Server* server, uint64_t id, Gateway* gateway)
@@ -184,6 +287,20 @@ GatewayConnection::GatewayConnection(Server* server, uint64_t id, Gateway* gatew
 }
 
 GatewayConnection::~GatewayConnection() = default;
+
+std::string_view GatewayConnection::transport() const {
+  switch (mode_) {
+    case Mode::kSse:
+      return "sse";
+    case Mode::kWebSocket:
+      return "websocket";
+    case Mode::kPoll:
+    case Mode::kPollDone:
+      return "poll";
+    default:
+      return "http";
+  }
+}
 
 ClientClass GatewayConnection::output_class() const {
   return mode_ == Mode::kSse || mode_ == Mode::kWebSocket ? ClientClass::kPubSub
@@ -243,15 +360,22 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
     case Mode::kPoll:
       if (now_ms >= poll_deadline_ms_) {
         FinishPoll();
-        Respond(
-            200, "application/json",
-            fmt::format("{{\"messages\":[],\"last_id\":{},\"gap\":false}}", gateway_->last_id()));
+        Respond(200, "application/json",
+                Dump({{"messages", Json::array()},
+                      {"last_id", gateway_->FormatId(gateway_->last_offset())},
+                      {"gap", false}}));
       }
       break;
     case Mode::kPollDone:
       FinishPoll();
       break;
     case Mode::kDone:
+      break;
+    case Mode::kWsLinger:
+      if (now_ms - last_interaction_ms() > kWsLingerIdleMs ||
+          now_ms - phase_start_ms_ > kWsLingerMaxMs) {
+        Close();
+      }
       break;
   }
 }
@@ -275,6 +399,7 @@ size_t GatewayConnection::ProcessInput(std::string_view data) {
       return 0;  // a pipelined request waits for the poll's answer
     case Mode::kSse:
     case Mode::kDone:
+    case Mode::kWsLinger:
       break;
   }
   return data.size();
@@ -303,6 +428,7 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
       case HttpResult::kUpgrade:
         in_request_ = false;
         ++requests_;
+        ++gateway_->counters().requests;
         phase_start_ms_ = server_->now_ms();
         HandleRequest(result == HttpResult::kUpgrade);
         if (mode_ == Mode::kWebSocket && used < data.size()) {
@@ -324,6 +450,7 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
 void GatewayConnection::Respond(int status, std::string_view content_type, std::string_view body,
                                 std::string_view extra_headers, bool close) {
   bool keep = !close && reader_.request().keep_alive && !reader_.request().upgrade;
+  if (status >= 400) ++gateway_->counters().errors;
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, ReasonPhrase(status));
   if (!body.empty() || status != 204) {
     fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\nContent-Length: {}\r\n",
@@ -355,8 +482,15 @@ std::string GatewayConnection::CorsHeaders() const {
   return fmt::format("Access-Control-Allow-Origin: {}\r\nVary: Origin\r\n", *origin);
 }
 
+bool GatewayConnection::ChannelAllowed(std::string_view channel) const {
+  for (const std::string& glob : server_->config().gateway_publish_channels) {
+    if (protocol::GlobMatch(glob, channel)) return true;
+  }
+  return false;
+}
+
 bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* params) const {
-  if (peer_is_loopback()) return true;
+  if (AddressAllowed(server_->config().gateway_publish_from, PeerIp(peer()))) return true;
   const std::string& token = server_->config().gateway_publish_token;
   if (token.empty()) return false;
   if (reader_.request().Header("Authorization") == "Bearer " + token) return true;
@@ -394,6 +528,30 @@ void GatewayConnection::HandleRequest(bool upgrade) {
             upgrade);
     return;
   }
+  if (const WebAsset* asset = FindWebAsset(target.path); asset != nullptr) {
+    // The browser client and demo page (server/gateway_assets.h), revalidated by ETag.
+    if (!get) {
+      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
+      return;
+    }
+    bool keep = !upgrade && request.keep_alive;
+    Queue(BuildAssetResponse(*asset, request.FindHeader("If-None-Match"), head_only_, keep,
+                             CorsHeaders()));
+    if (!keep) {
+      mode_ = Mode::kDone;
+      CloseAfterReply();
+    }
+    return;
+  }
+  if (target.path == "/metrics") {
+    if (!get) {
+      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
+      return;
+    }
+    Respond(200, "text/plain; version=0.0.4; charset=utf-8", gateway_->RenderMetrics(), {},
+            upgrade);
+    return;
+  }
   if (target.path == "/healthz") {
     if (!get) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
@@ -409,16 +567,20 @@ void GatewayConnection::HandleRequest(bool upgrade) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: POST\r\n", upgrade);
     } else if (!PublishAllowed(nullptr)) {
       Respond(403, "application/json", "{\"error\":\"publishing not allowed\"}", {}, upgrade);
+    } else if (!ChannelAllowed(channel)) {
+      Respond(403, "application/json", "{\"error\":\"publishing to this channel is not allowed\"}",
+              {}, upgrade);
     } else {
       int64_t receivers = gateway_->Publish(channel, request.body, false);
-      Respond(200, "application/json",
-              fmt::format("{{\"receivers\":{},\"id\":{}}}", receivers, gateway_->last_id()), {},
-              upgrade);
+      Respond(
+          200, "application/json",
+          Dump({{"receivers", receivers}, {"id", gateway_->IdJson(gateway_->last_publish_id())}}),
+          {}, upgrade);
     }
     return;
   }
-  if (target.path.starts_with("/poll/")) {
-    if (!PathParam(target.path, "/poll/", &channel)) {
+  if (target.path == "/poll" || target.path.starts_with("/poll/")) {
+    if (target.path != "/poll" && !PathParam(target.path, "/poll/", &channel)) {
       Respond(404, "text/plain", "not found\n", {}, upgrade);
     } else if (!get) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: GET\r\n", upgrade);
@@ -463,6 +625,10 @@ void GatewayConnection::HandleRequest(bool upgrade) {
   may_publish_ = PublishAllowed(&params);
   Queue(protocol::BuildWsHandshakeResponse(request));
   json_protocol_ = target.path == "/ws";
+  if (const std::string* last_event = FindParam(params, "lastEventId");
+      json_protocol_ && last_event != nullptr) {
+    resume_ = *last_event;
+  }
   StartWebSocket(channel);
 }
 
@@ -491,36 +657,24 @@ void GatewayConnection::StartSse(std::string_view channel,
   if (padding != nullptr && *padding == "1") protocol::AppendSsePadding(&head);
   protocol::AppendSseRetry(kSseRetryMs, &head);
   // Resume: the browser's Last-Event-ID header, or lastEventId for polyfills that cannot set
-  // headers. Missed messages of the named channels come first, after a gap notice if the
-  // history does not reach back to that id. (Patterns resume live only.)
+  // headers. Missed messages of the named channels and patterns come first, after a gap notice
+  // if the history does not reach back to that id.
   const std::string* last_event = reader_.request().FindHeader("Last-Event-ID");
   if (last_event == nullptr) last_event = FindParam(params, "lastEventId");
   if (last_event != nullptr && !last_event->empty()) {
-    uint64_t since = UINT64_MAX;  // unparsable: an unknown id, reported as a gap
-    protocol::ParseLastEventId(*last_event, &since);
-    std::vector<std::pair<std::string_view, const ChannelHistory::Message*>> missed;
-    bool gap = false;
-    for (const std::string& name : channels) {
-      ChannelHistory::Range range =
-          gateway_->history().Since(name, since, gateway_->last_id(), server_->now_ms());
-      gap = gap || range.gap;
-      for (const auto* message : range.messages) missed.emplace_back(name, message);
+    Missed missed = CollectMissed(*gateway_, channels, patterns, *last_event, server_->now_ms());
+    if (missed.gap) {
+      protocol::AppendSseEvent({.event = "gap", .data = GapJson(*gateway_, *last_event)}, &head);
     }
-    std::sort(missed.begin(), missed.end(),
-              [](const auto& a, const auto& b) { return a.second->id < b.second->id; });
-    if (gap) {
-      std::string data =
-          Dump({{"type", "gap"}, {"since", *last_event}, {"last_id", gateway_->last_id()}});
-      protocol::AppendSseEvent({.event = "gap", .data = data}, &head);
-    }
-    for (const auto& [name, message] : missed) {
-      std::string id = std::to_string(message->id);
+    for (size_t i = 0; i < missed.messages.size(); ++i) {
+      const ChannelHistory::Message& message = *missed.messages[i];
+      std::string id = gateway_->FormatId(message.id);
       if (multi_stream_) {
-        std::string data =
-            Dump({{"channel", name}, {"data", message->payload}, {"id", message->id}});
-        protocol::AppendSseEvent({.id = id, .data = data}, &head);
+        Json envelope = {{"channel", missed.channels[i]}, {"data", message.payload}, {"id", id}};
+        if (!missed.patterns[i].empty()) envelope["pattern"] = missed.patterns[i];
+        protocol::AppendSseEvent({.id = id, .data = Dump(envelope)}, &head);
       } else {
-        protocol::AppendSseEvent({.id = id, .data = message->payload}, &head);
+        protocol::AppendSseEvent({.id = id, .data = message.payload}, &head);
       }
     }
   }
@@ -546,14 +700,19 @@ void GatewayConnection::StartWebSocket(std::string_view channel) {
 }
 
 void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
+  Gateway::Counters& counters = gateway_->counters();
   if (mode_ == Mode::kSse) {
+    ++counters.deliveries_sse;
     WireFormat format = multi_stream_ ? WireFormat::kSseJson : WireFormat::kSse;
     protocol::SharedBytes& frame = frames.slot(format);
     if (!frame) {
-      uint64_t id = gateway_->CurrentId();
-      std::string id_text = std::to_string(id);
+      // A message without an id (local to a replica) goes without `id:`: the browser keeps
+      // the last id it had, which is still where it would resume.
+      std::string id_text = delivery.id == 0 ? std::string() : gateway_->FormatId(delivery.id);
       if (multi_stream_) {
-        Json envelope = {{"channel", delivery.channel}, {"data", delivery.payload}, {"id", id}};
+        Json envelope = {{"channel", delivery.channel},
+                         {"data", delivery.payload},
+                         {"id", gateway_->IdJson(delivery.id)}};
         if (!delivery.pattern.empty()) envelope["pattern"] = delivery.pattern;
         std::string text = Dump(envelope);
         frame = protocol::EncodeSseEvent({.id = id_text, .data = text});
@@ -565,48 +724,61 @@ void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
     return;
   }
   if (mode_ == Mode::kPoll) {
+    ++counters.deliveries_poll;
     // Answer the long-poll with this message; unsubscribing must wait until the broker is done
     // iterating (kPollDone is cleaned up by the next input or tick).
-    uint64_t id = gateway_->CurrentId();
-    Json reply = {{"messages", Json::array({{{"id", id}, {"data", delivery.payload}}})},
-                  {"last_id", id},
+    Json message = {{"channel", delivery.channel},
+                    {"data", delivery.payload},
+                    {"id", gateway_->IdJson(delivery.id)}};
+    if (!delivery.pattern.empty()) message["pattern"] = delivery.pattern;
+    uint64_t last = delivery.id != 0 ? delivery.id : gateway_->last_offset();
+    Json reply = {{"messages", Json::array({std::move(message)})},
+                  {"last_id", gateway_->FormatId(last)},
                   {"gap", false}};
     mode_ = Mode::kPollDone;
     Respond(200, "application/json", Dump(reply));
     return;
   }
   if (mode_ != Mode::kWebSocket) return;
+  ++counters.deliveries_websocket;
   if (json_protocol_) {
     protocol::SharedBytes& frame = frames.slot(WireFormat::kWebSocketJson);
     if (!frame) {
       Json push = {{"type", delivery.pattern.empty() ? "message" : "pmessage"},
                    {"channel", delivery.channel},
                    {"data", delivery.payload},
-                   {"id", gateway_->CurrentId()}};
+                   {"id", gateway_->IdJson(delivery.id)}};
       if (!delivery.pattern.empty()) push["pattern"] = delivery.pattern;
       frame = protocol::EncodeWsFrame(WsOpcode::kText, Dump(push));
     }
     QueueShared(frame);
     return;
   }
-  bool binary = gateway_->publishing_binary() || !protocol::IsValidUtf8(delivery.payload);
-  WireFormat format = binary ? WireFormat::kWebSocketBinary : WireFormat::kWebSocketText;
-  protocol::SharedBytes& frame = frames.slot(format);
-  if (!frame) {
-    frame = protocol::EncodeWsFrame(binary ? WsOpcode::kBinary : WsOpcode::kText, delivery.payload);
+  // One message is one frame for every subscriber: whichever opcode the first one chose.
+  protocol::SharedBytes& text = frames.slot(WireFormat::kWebSocketText);
+  protocol::SharedBytes& binary = frames.slot(WireFormat::kWebSocketBinary);
+  if (!text && !binary) {
+    if (gateway_->publishing_binary() || !protocol::IsValidUtf8(delivery.payload)) {
+      binary = protocol::EncodeWsFrame(WsOpcode::kBinary, delivery.payload);
+    } else {
+      text = protocol::EncodeWsFrame(WsOpcode::kText, delivery.payload);
+    }
   }
-  QueueShared(frame);
+  QueueShared(text ? text : binary);
 }
 
 void GatewayConnection::HandlePoll(std::string_view channel,
                                    const std::vector<protocol::QueryParam>& params) {
-  uint64_t since = gateway_->last_id();  // without `since`: only messages from now on
-  bool bad_since = false;
-  if (const std::string* text = FindParam(params, "since"); text != nullptr && !text->empty()) {
-    if (!protocol::ParseLastEventId(*text, &since)) {
-      since = UINT64_MAX;
-      bad_since = true;
-    }
+  std::vector<std::string> channels;
+  std::vector<std::string> patterns;
+  if (!channel.empty()) channels.emplace_back(channel);
+  for (const auto& param : params) {
+    if (param.name == "channel" && !param.value.empty()) channels.push_back(param.value);
+    if (param.name == "pattern" && !param.value.empty()) patterns.push_back(param.value);
+  }
+  if (channels.empty() && patterns.empty()) {
+    Respond(400, "text/plain", "no channel or pattern given\n");
+    return;
   }
   uint64_t timeout_s = 30;
   if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
@@ -616,24 +788,35 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     }
     timeout_s = std::min<uint64_t>(timeout_s, 300);
   }
-  ChannelHistory::Range range =
-      gateway_->history().Since(channel, since, gateway_->last_id(), server_->now_ms());
-  bool gap = range.gap || bad_since;
-  if (!range.messages.empty() || gap || timeout_s == 0) {
+  // Without `since`: only messages from now on.
+  const std::string* since = FindParam(params, "since");
+  std::string now_id = gateway_->FormatId(gateway_->last_offset());
+  Missed missed =
+      CollectMissed(*gateway_, channels, patterns,
+                    since != nullptr && !since->empty() ? *since : now_id, server_->now_ms());
+  if (!missed.messages.empty() || missed.gap || timeout_s == 0) {
     Json messages = Json::array();
-    uint64_t last = gateway_->last_id();
-    for (const auto* message : range.messages) {
-      messages.push_back({{"id", message->id}, {"data", message->payload}});
+    for (size_t i = 0; i < missed.messages.size(); ++i) {
+      Json message = {{"channel", missed.channels[i]},
+                      {"id", gateway_->FormatId(missed.messages[i]->id)},
+                      {"data", missed.messages[i]->payload}};
+      if (!missed.patterns[i].empty()) message["pattern"] = missed.patterns[i];
+      messages.push_back(std::move(message));
     }
-    if (!range.messages.empty()) last = range.messages.back()->id;
+    std::string last =
+        missed.messages.empty() ? now_id : gateway_->FormatId(missed.messages.back()->id);
     Respond(200, "application/json",
-            Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", gap}}));
+            Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", missed.gap}}));
     return;
   }
-  channel_.assign(channel);
   mode_ = Mode::kPoll;
   poll_deadline_ms_ = server_->now_ms() + timeout_s * 1000;
-  server_->broker().Subscribe(this, SubKind::kChannel, channel_);
+  for (const std::string& name : channels) {
+    server_->broker().Subscribe(this, SubKind::kChannel, name);
+  }
+  for (const std::string& name : patterns) {
+    server_->broker().Subscribe(this, SubKind::kPattern, name);
+  }
 }
 
 size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
@@ -646,6 +829,7 @@ size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
       case WsEvent::kNeedMore:
         return data.size();
       case WsEvent::kMessage:
+        ++gateway_->counters().websocket_messages_in;
         HandleWsMessage(decoder_.opcode(), decoder_.payload());
         break;
       case WsEvent::kPing: {
@@ -663,6 +847,7 @@ size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
       case WsEvent::kError:
         Log(LogLevel::kVerbose, "WebSocket protocol error from {}: {}", peer(),
             decoder_.close_reason());
+        ++gateway_->counters().errors;
         SendWsClose(decoder_.close_code(), decoder_.close_reason());
         return data.size();
     }
@@ -675,6 +860,19 @@ void GatewayConnection::SendWsClose(uint16_t code, std::string_view reason) {
   protocol::AppendWsCloseFrame(code, reason, &frame);
   Queue(frame);
   server_->broker().UnsubscribeAll(this);
+  // Closing the socket while the peer is still sending (the rest of a refused message, frames
+  // already in flight) would answer those bytes with a RST, which can destroy the close frame
+  // before the peer reads it: browsers and `ws` then report 1006 instead of our code. So write
+  // the close frame and a FIN now (RFC 6455 7.1.1: the server closes the TCP connection first)
+  // and discard input until the peer closes its side too (kWsLinger). A peer that does not even
+  // take the close frame right away gets the plain close after the write.
+  Flush();
+  if (closing()) return;
+  if (output().empty() && shutdown(fd(), SHUT_WR) == 0) {
+    mode_ = Mode::kWsLinger;
+    phase_start_ms_ = server_->now_ms();
+    return;
+  }
   mode_ = Mode::kDone;
   CloseAfterReply();
 }
@@ -694,7 +892,7 @@ void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payloa
     HandleJsonCommand(payload);
     return;
   }
-  if (!may_publish_) {
+  if (!may_publish_ || !ChannelAllowed(channel_)) {
     SendWsClose(protocol::kWsClosePolicyViolation, "publishing not allowed");
     return;
   }
@@ -734,10 +932,14 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       return;
     }
     bool pattern = name == "PSUBSCRIBE";
+    std::vector<std::string> added;
     for (size_t i = 1; i < args.size(); ++i) {
-      broker.Subscribe(this, pattern ? SubKind::kPattern : SubKind::kChannel, args[i]);
+      if (broker.Subscribe(this, pattern ? SubKind::kPattern : SubKind::kChannel, args[i])) {
+        added.push_back(args[i]);
+      }
       ack(pattern ? "psubscribe" : "subscribe", pattern ? "pattern" : "channel", args[i]);
     }
+    if (!resume_.empty() && !added.empty()) ReplayJson(added, pattern);
   } else if (name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE") {
     bool pattern = name == "PUNSUBSCRIBE";
     SubKind kind = pattern ? SubKind::kPattern : SubKind::kChannel;
@@ -756,13 +958,32 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       error("publishing not allowed");
       return;
     }
+    if (!ChannelAllowed(args[1])) {
+      error("publishing to this channel is not allowed");
+      return;
+    }
     int64_t receivers = gateway_->Publish(args[1], args[2], false);
     PushJson(Dump({{"type", "publish"},
                    {"channel", args[1]},
                    {"receivers", receivers},
-                   {"id", gateway_->last_id()}}));
+                   {"id", gateway_->IdJson(gateway_->last_publish_id())}}));
   } else {
     error("unknown command '" + args[0] + "'");
+  }
+}
+
+void GatewayConnection::ReplayJson(const std::vector<std::string>& names, bool pattern) {
+  static const std::vector<std::string> kNone;
+  Missed missed = CollectMissed(*gateway_, pattern ? kNone : names, pattern ? names : kNone,
+                                resume_, server_->now_ms());
+  if (missed.gap) PushJson(GapJson(*gateway_, resume_));
+  for (size_t i = 0; i < missed.messages.size(); ++i) {
+    Json push = {{"type", pattern ? "pmessage" : "message"},
+                 {"channel", missed.channels[i]},
+                 {"data", missed.messages[i]->payload},
+                 {"id", gateway_->FormatId(missed.messages[i]->id)}};
+    if (pattern) push["pattern"] = missed.patterns[i];
+    PushJson(Dump(push));
   }
 }
 

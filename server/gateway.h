@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -25,20 +26,23 @@ class GatewayConnection;
 // connections that timer walks.
 //
 // Routes (anything else is 404, a known path with another method 405):
+//   GET  /  and  /herald.js          the demo chat page and the browser client (gateway_assets.h)
 //   GET  /healthz                    200 "ok"
+//   GET  /metrics                    Prometheus text exposition (gateway_metrics.cc)
 //   OPTIONS <any>                    CORS preflight (204, or 403 for an origin not allowed)
-//   POST /publish/<channel>          body = message; {"receivers":N}; loopback or bearer token
+//   POST /publish/<channel>          body = message; {"receivers":N,"id":..}; see PublishAllowed
 //   GET  /sse/<channel>              text/event-stream of one channel (data = the message)
 //   GET  /sse?channel=a&pattern=p*   several channels/patterns; data = a JSON envelope
 //   GET  /ws/<channel>               WebSocket: frames in are published, messages pushed out
 //   GET  /ws                         WebSocket speaking the JSON command protocol
-//   GET  /poll/<channel>?since=&timeout=  long-polling: messages after `since` as JSON
+//   GET  /poll/<channel>, /poll?channel=&pattern=   long-polling: messages after `since` as JSON
 //
-// Message ids: the gateway observes every publish (RESP, gateway, replication) and gives each
-// channel message an id from MessageIds (for now a per-node counter; later the replication
-// offset), recorded with the message in the bounded ChannelHistory. SSE events carry it as
-// `id:`, JSON pushes as "id"; SSE (Last-Event-ID / lastEventId) and /poll (since) resume from
-// it, preceded by an explicit gap notice when the history no longer reaches back that far.
+// Message ids: every message published on a master gets the replication stream offset past
+// its PUBLISH (Delivery::id, assigned by the broker's MessageIdSource), which is the same on
+// every node of a replication tree; clients see it as "<replid prefix>-<offset>" (FormatId).
+// Channel messages are recorded in the bounded ChannelHistory; SSE (Last-Event-ID /
+// lastEventId), /ws (lastEventId) and /poll (since) resume from an id, preceded by an explicit
+// gap notice when the history no longer reaches back that far or the id names another history.
 //
 // Lifetime: create after the Server and destroy before it (it closes its timer in its
 // destructor and lets the loop run the close callback).
@@ -64,15 +68,40 @@ class Gateway : public PublishObserver {
   // other sources go out as text when they are valid UTF-8 and as binary otherwise.
   bool publishing_binary() const { return publishing_binary_; }
   int64_t Publish(std::string_view channel, std::string_view payload, bool binary);
+  // The id of the last message published through Publish() (0: none, as on a replica).
+  uint64_t last_publish_id() const { return last_publish_id_; }
 
-  // The id of the channel message being published right now (valid inside Deliver(); the same
-  // for every subscriber of one publish). Assigned on first use and then kept by OnPublish().
-  uint64_t CurrentId();
-  // The newest id assigned, 0 if none.
-  uint64_t last_id() const { return ids_.last(); }
-  ChannelHistory& history() { return history_; }
+  // Message ids as clients see them: "<first 12 hex digits of the replication ID>-<offset>".
+  // The offset (Delivery::id) is the replication stream position past the message's PUBLISH,
+  // the same on every node of a replication tree; the replication ID names the history it
+  // belongs to, so that an id from before a restart or from an unrelated server is recognised.
+  std::string FormatId(uint64_t id) const;
+  // The JSON value of an id: a string, or null for a message without one.
+  nlohmann::json IdJson(uint64_t id) const;
+  // The stream position a client's id stands for on this node, for ChannelHistory::Since;
+  // UINT64_MAX when it is not of this node's history (reported as a gap, everything kept).
+  uint64_t ResolveId(std::string_view text) const;
+  // The newest stream position: an id standing for "everything so far".
+  uint64_t last_offset() const;
+  // The history, first emptied if the node's stream restarted (a full resynchronization).
+  ChannelHistory& history();
 
   void OnPublish(const PublishEvent& event) override;
+
+  // What /metrics reports beyond the server's own statistics.
+  struct Counters {
+    uint64_t requests = 0;               // HTTP requests read (upgrades included)
+    uint64_t errors = 0;                 // answered 4xx/5xx, or a WebSocket closed for an error
+    uint64_t deliveries_sse = 0;         // messages queued to SSE streams
+    uint64_t deliveries_websocket = 0;   // messages queued to WebSockets
+    uint64_t deliveries_poll = 0;        // messages answering long-polls
+    uint64_t websocket_messages_in = 0;  // WebSocket data messages received
+    uint64_t history_reads = 0;          // resumes and polls served from the history
+    uint64_t gaps = 0;                   // of them, told about a gap first
+  };
+  Counters& counters() { return counters_; }
+  // The Prometheus text exposition of the server's and the gateway's metrics (gateway_metrics.cc).
+  std::string RenderMetrics();
 
  private:
   static void OnTick(uv_timer_t* handle);
@@ -84,9 +113,10 @@ class Gateway : public PublishObserver {
   bool timer_started_ = false;
   bool publishing_binary_ = false;
   bool observing_ = false;
-  CounterMessageIds ids_;
   ChannelHistory history_;
-  bool id_reserved_ = false;  // CurrentId() assigned an id to the publish in progress
+  uint64_t history_generation_ = 0;  // MessageIdSource::Line::generation the history is of
+  uint64_t last_publish_id_ = 0;
+  Counters counters_;
   uint64_t tick_count_ = 0;
   std::unordered_set<GatewayConnection*> connections_;
 };
@@ -101,6 +131,9 @@ class GatewayConnection : public Connection, public Subscriber {
   ~GatewayConnection() override;
 
   ClientClass output_class() const override;
+  bool is_gateway() const override { return true; }
+  // "http", "sse", "websocket" or "poll": what the connection speaks now (metrics).
+  std::string_view transport() const;
   void Deliver(const Delivery& delivery, FrameCache& frames) override;
 
   // Called by the gateway timer about every 250 ms with the loop's time.
@@ -119,6 +152,8 @@ class GatewayConnection : public Connection, public Subscriber {
     kPoll,       // a long-poll waiting for a message of channel_
     kPollDone,   // a long-poll was answered from a delivery; unsubscribe, then back to kHttp
     kDone,       // a final response or close frame is queued; input is ignored
+    kWsLinger,   // our close frame and a FIN are sent; input is discarded until the peer
+                 // closes too or stays silent (see SendWsClose)
   };
 
   size_t ProcessHttp(std::string_view data);
@@ -128,6 +163,8 @@ class GatewayConnection : public Connection, public Subscriber {
   void StartSse(std::string_view channel, const std::vector<protocol::QueryParam>& params);
   void StartWebSocket(std::string_view channel);
   void HandlePoll(std::string_view channel, const std::vector<protocol::QueryParam>& params);
+  // /ws with lastEventId: what a SUBSCRIBE / PSUBSCRIBE adds is first replayed from history.
+  void ReplayJson(const std::vector<std::string>& names, bool pattern);
   void FinishPoll();
   void HandleWsMessage(protocol::WsOpcode opcode, std::string_view payload);
   void HandleJsonCommand(std::string_view text);
@@ -140,7 +177,11 @@ class GatewayConnection : public Connection, public Subscriber {
   // CORS response headers for the current request's Origin ("" when none apply).
   std::string CorsHeaders() const;
   bool OriginAllowed(std::string_view origin) const;
+  // Whether this client may publish at all: its address is in gateway-publish-from, or it
+  // brings gateway-publish-token (Authorization header, or ?token= on a WebSocket URL).
   bool PublishAllowed(const std::vector<protocol::QueryParam>* params) const;
+  // Whether gateway-publish-channels lets gateway clients publish to `channel`.
+  bool ChannelAllowed(std::string_view channel) const;
 
   Gateway* gateway_;
   protocol::HttpRequestReader reader_;
@@ -155,7 +196,8 @@ class GatewayConnection : public Connection, public Subscriber {
   uint64_t phase_start_ms_ = 0;     // when the current request or the idle period began
   uint64_t last_heartbeat_ms_ = 0;  // SSE heartbeat or WebSocket ping last sent
   uint64_t poll_deadline_ms_ = 0;   // kPoll: when to answer with no messages
-  std::string channel_;             // /ws/<channel>, /poll/<channel>
+  std::string channel_;             // /ws/<channel>
+  std::string resume_;              // /ws?lastEventId=: the id as the client sent it
 };
 
 }  // namespace herald::server

@@ -110,11 +110,11 @@ ReplicationManager::ReplicationManager(Server* server)
   reconnect_timer_.data = this;
   uv_timer_init(server_->loop(), &wait_timer_);
   wait_timer_.data = this;
-  server_->broker().AddObserver(this);
+  server_->broker().set_id_source(this);
   no_replicas_since_ms_ = server_->now_ms();
 }
 
-ReplicationManager::~ReplicationManager() { server_->broker().RemoveObserver(this); }
+ReplicationManager::~ReplicationManager() { server_->broker().set_id_source(nullptr); }
 
 bool ReplicationManager::is_replica() const { return !server_->config().master_host.empty(); }
 
@@ -145,10 +145,10 @@ void ReplicationManager::ApplyConfig(std::string_view name) {
 // ---------------------------------------------------------------------------------------------
 // The stream, master side
 
-void ReplicationManager::OnPublish(const PublishEvent& event) {
+uint64_t ReplicationManager::AssignId(const PublishEvent& event) {
   // A replica never propagates: what its master sent is forwarded as received (OnMasterInput),
   // and a PUBLISH run on the replica itself stays local, as in Redis.
-  if (event.origin != PublishOrigin::kClient || is_replica()) return;
+  if (event.origin != PublishOrigin::kClient || is_replica()) return 0;
   scratch_.clear();
   protocol::RespWriter writer(&scratch_, 2);
   writer.ArrayHeader(3);
@@ -156,6 +156,22 @@ void ReplicationManager::OnPublish(const PublishEvent& event) {
   writer.Bulk(event.channel);
   writer.Bulk(event.payload);
   AppendToStream(scratch_);
+  return static_cast<uint64_t>(backlog_.master_repl_offset());
+}
+
+MessageIdSource::Line ReplicationManager::line() const {
+  Line line;
+  line.replid = state_.replid();
+  if (state_.second_repl_offset() > 0) {
+    line.replid2 = state_.replid2();
+    // second_repl_offset is the first offset of the new history: ids (offsets past a command)
+    // up to one less belong to the old one.
+    line.second_offset = static_cast<uint64_t>(state_.second_repl_offset() - 1);
+  }
+  line.start = static_cast<uint64_t>(line_start_);
+  line.offset = static_cast<uint64_t>(backlog_.master_repl_offset());
+  line.generation = line_generation_;
+  return line;
 }
 
 // Each replica's queue gets references to the backlog's own blocks: one copy of the bytes however
@@ -674,6 +690,9 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
           state_.AdoptMasterId(std::string(event.replid));
         }
         backlog_.Reset(event.offset);
+        // Message ids restart from here: earlier ones belong to another history.
+        line_start_ = event.offset;
+        ++line_generation_;
         OnLinkUp();
         Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
         break;
@@ -689,7 +708,8 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
         break;
       case repl::LinkEventKind::kPublish:
         server_->broker().Publish(event.sharded ? SubKind::kShardChannel : SubKind::kChannel,
-                                  event.channel, event.message, {}, PublishOrigin::kReplication);
+                                  event.channel, event.message, {}, PublishOrigin::kReplication,
+                                  static_cast<uint64_t>(event.offset));
         break;
       case repl::LinkEventKind::kRetryLater:
         Log(LogLevel::kNotice,

@@ -58,7 +58,7 @@ class MasterConnection final : public RespSession {
 // advance: they are the positions messages are resumed from.
 //
 // Single-threaded; every method runs on the loop.
-class ReplicationManager final : public PublishObserver {
+class ReplicationManager final : public MessageIdSource {
  public:
   // Registers with the server's broker; the timers live on the server's loop.
   explicit ReplicationManager(Server* server);
@@ -103,8 +103,10 @@ class ReplicationManager final : public PublishObserver {
   void OnMasterConnected(MasterConnection* connection);
   size_t OnMasterInput(MasterConnection* connection, std::string_view data);
 
-  // Broker observer: on a master, a client's PUBLISH / SPUBLISH enters the stream as sent.
-  void OnPublish(const PublishEvent& event) override;
+  // The broker's id source: on a master, a client's PUBLISH / SPUBLISH enters the stream as
+  // sent and its id is the stream offset past it; on a replica it stays local (id 0).
+  uint64_t AssignId(const PublishEvent& event) override;
+  Line line() const override;
 
  private:
   // Redis's repl_state, up to the point where the ReplicaLink takes over.
@@ -160,6 +162,10 @@ class ReplicationManager final : public PublishObserver {
   // Scratch space reused by every append.
   std::vector<repl::BacklogSlice> slices_;
   std::string scratch_;
+  // Message-id line (MessageIdSource::line): where this node's continuous stream began and how
+  // many times it restarted.
+  int64_t line_start_ = 0;
+  uint64_t line_generation_ = 0;
 
   // Replica side.
   LinkPhase phase_ = LinkPhase::kNone;

@@ -25,6 +25,7 @@ struct Stats {
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
   uint64_t output_limit_disconnections = 0;
+  uint64_t gateway_output_limit_disconnections = 0;  // of them, gateway (SSE, WebSocket) clients
   uint64_t query_limit_disconnections = 0;
   uint64_t error_replies = 0;
   uint64_t published = 0;

@@ -166,6 +166,19 @@ class WebSocket(Http):
         return json.loads(payload)
 
 
+def offset_of(message_id):
+    """The stream offset in a gateway message id ("<replid prefix>-<offset>")."""
+    return int(message_id.rsplit("-", 1)[1])
+
+
+def second_id(first_id, *argv):
+    """The id of the message after `first_id` when it is `argv` (a PUBLISH as sent): ids are
+    replication offsets, so the next one is further by that command's RESP encoding."""
+    size = len(f"*{len(argv)}\r\n") + sum(len(f"${len(a.encode())}\r\n{a}\r\n") for a in argv)
+    prefix, offset = first_id.rsplit("-", 1)
+    return f"{prefix}-{int(offset) + size}"
+
+
 def start_gateway(*args):
     """A herald with the gateway on a free port; retried if that port was taken meanwhile."""
     last = None
@@ -217,6 +230,10 @@ class GatewayTestBase(unittest.TestCase):
         wait_until(lambda: conn.cmd("PUBSUB", "NUMSUB", channel)[1] == n,
                    message=f"{n} subscribers on {channel}")
 
+    def wait_numpat(self, n):
+        conn = self.resp()
+        wait_until(lambda: conn.cmd("PUBSUB", "NUMPAT") == n, message=f"{n} patterns")
+
 
 class HttpTest(GatewayTestBase):
     server_args = ("--gateway-max-body-bytes", "1024", "--gateway-max-header-bytes", "2048")
@@ -228,7 +245,8 @@ class HttpTest(GatewayTestBase):
 
     def test_unknown_path_is_404(self):
         conn = self.http()
-        for path in ("/", "/nope", "/sse/", "/publish/", "/wsx"):
+        # "/" is the demo page (server/gateway_assets.h).
+        for path in ("/index.html", "/nope", "/sse/", "/publish/", "/wsx"):
             self.assertEqual(conn.request("GET", path)[0], 404, path)
 
     def test_wrong_method_is_405(self):
@@ -303,7 +321,7 @@ class PublishTest(GatewayTestBase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "application/json")
         self.assertEqual(json.loads(body)["receivers"], 1)
-        self.assertIsInstance(json.loads(body)["id"], int)
+        self.assertRegex(json.loads(body)["id"], r"^[0-9a-f]{12}-[1-9][0-9]*$")
         self.assertEqual(sub.read_reply(), [b"message", b"news", b"hi\r\nthere"])
 
     def test_percent_encoded_channel(self):
@@ -367,7 +385,7 @@ class SseTest(GatewayTestBase):
         (line,) = self.next_event(conn)
         self.assertEqual(json.loads(line[len(b"data: "):]),
                          {"channel": "news.eu", "pattern": "news.*", "data": "y",
-                          "id": first["id"] + 1})
+                          "id": second_id(first["id"], "PUBLISH", "news.eu", "y")})
 
     def test_gateway_publish_to_sse(self):
         conn = self.open_sse("/sse/chat")
@@ -511,7 +529,8 @@ class WebSocketTest(GatewayTestBase):
         self.resp().cmd("PUBLISH", "news.eu", "y")
         self.assertEqual(ws.recv_json(), {"type": "pmessage", "channel": "news.eu",
                                           "pattern": "news.*", "data": "y",
-                                          "id": message["id"] + 1})
+                                          "id": second_id(message["id"], "PUBLISH", "news.eu",
+                                                          "y")})
         ws.send_frame(0x1, b'["PING"]')
         self.assertEqual(ws.recv_json(), {"type": "pong"})
         ws.send_frame(0x1, b'["UNSUBSCRIBE"]')
@@ -541,6 +560,108 @@ class WebSocketPolicyTest(GatewayTestBase):
         ws = self.ws("/ws", source="127.0.0.2")
         ws.send_frame(0x1, b'["PUBLISH","a","x"]')
         self.assertEqual(ws.recv_json(), {"type": "error", "message": "publishing not allowed"})
+
+
+class PublishRulesTest(GatewayTestBase):
+    server_args = ("--gateway-publish-from", "127.0.0.2", "10.0.0.0/8",
+                   "--gateway-publish-channels", "chat.*", "public")
+
+    def post(self, source, channel):
+        status, _, body = self.http(source=source).request("POST", f"/publish/{channel}", b"x")
+        return status, json.loads(body)
+
+    def test_addresses_and_channels(self):
+        status, body = self.post("127.0.0.2", "chat.room")
+        self.assertEqual((status, body["receivers"]), (200, 0))
+        self.assertEqual(self.post("127.0.0.2", "public")[0], 200)
+        # Loopback is no longer special once the list is set.
+        self.assertEqual(self.post("127.0.0.1", "public"),
+                         (403, {"error": "publishing not allowed"}))
+        self.assertEqual(self.post("127.0.0.3", "public")[0], 403)
+        self.assertEqual(self.post("127.0.0.2", "secret"),
+                         (403, {"error": "publishing to this channel is not allowed"}))
+
+    def test_websocket_channel_rules(self):
+        ws = self.ws("/ws/secret", source="127.0.0.2")
+        ws.send_frame(0x1, b"x")
+        opcode, payload = ws.recv_data()
+        self.assertEqual((opcode, struct.unpack("!H", payload[:2])[0]), (0x8, 1008))
+        ws = self.ws("/ws", source="127.0.0.2")
+        ws.send_frame(0x1, b'["PUBLISH","secret","x"]')
+        self.assertEqual(ws.recv_json(), {"type": "error",
+                                          "message": "publishing to this channel is not allowed"})
+        ws.send_frame(0x1, b'["PUBLISH","chat.a","x"]')
+        self.assertEqual(ws.recv_json()["type"], "publish")
+
+    def test_config(self):
+        conn = self.resp()
+        got = conn.cmd("CONFIG", "GET", "gateway-publish-*")
+        self.assertEqual(dict(zip(got[::2], got[1::2])),
+                         {b"gateway-publish-channels": b"chat.* public",
+                          b"gateway-publish-from": b"127.0.0.2 10.0.0.0/8",
+                          b"gateway-publish-token": b""})
+        self.assertEqual(str(conn.cmd("CONFIG", "SET", "gateway-publish-from", "localhost")),
+                         "ERR CONFIG SET failed (possibly related to argument "
+                         "'gateway-publish-from') - Invalid address 'localhost': expected an IP "
+                         "address, a CIDR block or *")
+        self.assertEqual(conn.cmd("CONFIG", "SET", "gateway-publish-from", "*"), b"OK")
+        self.assertEqual(self.post("127.0.0.9", "public")[0], 200)
+        self.assertEqual(conn.cmd("CONFIG", "SET", "gateway-publish-from", "127.0.0.2 10.0.0.0/8"),
+                         b"OK")
+
+
+class MetricsTest(GatewayTestBase):
+    server_args = ("--gateway-history-size", "2")
+
+    def metrics(self):
+        status, headers, body = self.http().request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
+        samples = {}
+        for line in body.decode().splitlines():
+            if line.startswith("#"):
+                self.assertRegex(line, r"^# (HELP|TYPE) herald_[a-z_]+ .+$")
+                continue
+            self.assertRegex(line, r'^herald_[a-z_]+(\{[a-z]+="[a-z]+"\})? [0-9]+$')
+            name, value = line.rsplit(" ", 1)
+            samples[name] = int(value)
+        return samples
+
+    def test_connections_messages_and_history(self):
+        before = self.metrics()
+        sse = self.http()
+        sse.send(b"GET /sse/mx HTTP/1.1\r\nHost: a\r\n\r\n")
+        ws = self.ws("/ws/mx")
+        resp = self.resp()
+        resp.cmd("SUBSCRIBE", "mx")
+        self.wait_numsub("mx", 3)
+        got = self.metrics()
+        self.assertEqual(got['herald_connections{transport="sse"}'], 1)
+        self.assertEqual(got['herald_connections{transport="websocket"}'], 1)
+        # The subscriber, the one wait_numsub used, and nothing else over RESP.
+        self.assertEqual(got['herald_connections{transport="resp"}'], 2)
+        ws.send_frame(0x1, b"from-ws")               # gateway publish: 3 deliveries
+        self.assertEqual(ws.recv_data(), (0x1, b"from-ws"))
+        pub = self.resp()
+        for i in range(3):                            # RESP publishes: 3 deliveries each
+            pub.cmd("PUBLISH", "mx", f"m{i}")
+        for _ in range(4):
+            resp.read_reply()
+        ws.recv_data(), ws.recv_data(), ws.recv_data()
+        got = self.metrics()
+        delta = {k: got[k] - before.get(k, 0) for k in got}
+        self.assertEqual(delta['herald_messages_published_total{origin="gateway"}'], 1)
+        self.assertEqual(delta['herald_messages_published_total{origin="resp"}'], 3)
+        self.assertEqual(delta['herald_messages_published_total{origin="replication"}'], 0)
+        self.assertEqual(delta['herald_deliveries_total{transport="sse"}'], 4)
+        self.assertEqual(delta['herald_deliveries_total{transport="websocket"}'], 4)
+        self.assertEqual(delta['herald_deliveries_total{transport="resp"}'], 4)
+        self.assertEqual(delta["herald_websocket_messages_received_total"], 1)
+        self.assertEqual(delta["herald_history_evicted_total"], 2)   # 4 kept as 2
+        self.assertEqual(got["herald_replication_offset"],
+                         int(harness.info_fields(pub, "replication")["master_repl_offset"]))
+        self.assertEqual(got["herald_master_link_up"], 0)
+        self.assertEqual(self.http().request("POST", "/metrics")[0], 405)
 
 
 class OriginTest(GatewayTestBase):
@@ -603,25 +724,30 @@ class HistoryTest(GatewayTestBase):
             if "data" in fields:
                 return fields
 
-    def test_ids_increase(self):
+    def test_ids_are_replication_offsets(self):
         a = self.publish("ids", "1")
         b = self.publish("other", "2")
-        self.assertGreater(b, a)
+        self.assertGreater(offset_of(b), offset_of(a))
+        info = self.resp().cmd("INFO", "replication").decode()
+        fields = dict(line.split(":", 1) for line in info.split("\r\n") if ":" in line)
+        self.assertEqual(a.split("-")[0], fields["master_replid"][:12])
+        self.assertEqual(offset_of(b), int(fields["master_repl_offset"]))
+        self.assertEqual(b, second_id(a, "publish", "other", "2"))
 
     def test_sse_ids_and_resume_from_last_event_id(self):
         ids = [self.publish("r", f"m{i}") for i in range(3)]
         conn = self.open_sse("/sse/r", headers=[f"Last-Event-ID: {ids[0]}"])
-        self.assertEqual(self.event(conn), {"id": str(ids[1]), "data": "m1"})
-        self.assertEqual(self.event(conn), {"id": str(ids[2]), "data": "m2"})
+        self.assertEqual(self.event(conn), {"id": ids[1], "data": "m1"})
+        self.assertEqual(self.event(conn), {"id": ids[2], "data": "m2"})
         self.wait_numsub("r", 1)
         live = self.publish("r", "live")
-        self.assertEqual(self.event(conn), {"id": str(live), "data": "live"})
+        self.assertEqual(self.event(conn), {"id": live, "data": "live"})
 
     def test_resume_with_query_parameter_on_multi_stream(self):
         ids = [self.publish("q1", "a"), self.publish("q2", "b")]
         conn = self.open_sse(f"/sse?channel=q1&channel=q2&lastEventId={ids[0]}")
         event = self.event(conn)
-        self.assertEqual(event["id"], str(ids[1]))
+        self.assertEqual(event["id"], ids[1])
         self.assertEqual(json.loads(event["data"]), {"channel": "q2", "data": "b", "id": ids[1]})
 
     def test_gap_event_when_history_is_shorter(self):
@@ -638,12 +764,73 @@ class HistoryTest(GatewayTestBase):
         self.assertEqual(self.event(conn)["event"], "gap")
         self.assertEqual(self.event(conn)["data"], "x")
 
+    def test_id_of_another_history_is_a_gap(self):
+        # The same offset under another replication ID: a restart or another server.
+        good = self.publish("e", "x")
+        other = "000000000000-" + good.split("-")[1]
+        conn = self.open_sse("/sse/e", headers=[f"Last-Event-ID: {other}"])
+        gap = self.event(conn)
+        self.assertEqual((gap["event"], json.loads(gap["data"])["since"]), ("gap", other))
+        self.assertEqual(self.event(conn), {"id": good, "data": "x"})
+
+    def test_sse_resume_of_patterns(self):
+        ids = [self.publish("pr.a", "1"), self.publish("zz", "2"), self.publish("pr.b", "3"),
+               self.publish("pr.a", "4")]
+        conn = self.open_sse(f"/sse?pattern=pr.*&channel=zz&lastEventId={ids[0]}")
+        got = [json.loads(self.event(conn)["data"]) for _ in range(3)]
+        self.assertEqual(got, [{"channel": "zz", "data": "2", "id": ids[1]},
+                               {"channel": "pr.b", "pattern": "pr.*", "data": "3", "id": ids[2]},
+                               {"channel": "pr.a", "pattern": "pr.*", "data": "4", "id": ids[3]}])
+
+    def test_json_websocket_resumes_from_last_event_id(self):
+        ids = [self.publish("wr", "1"), self.publish("wr.x", "2"), self.publish("wr", "3")]
+        ws = self.ws(f"/ws?lastEventId={ids[0]}")
+        ws.send_frame(0x1, b'["SUBSCRIBE","wr"]')
+        self.assertEqual(ws.recv_json(), {"type": "subscribe", "channel": "wr", "count": 1})
+        self.assertEqual(ws.recv_json(), {"type": "message", "channel": "wr", "data": "3",
+                                          "id": ids[2]})
+        ws.send_frame(0x1, b'["PSUBSCRIBE","wr.*"]')
+        self.assertEqual(ws.recv_json(), {"type": "psubscribe", "pattern": "wr.*", "count": 2})
+        self.assertEqual(ws.recv_json(), {"type": "pmessage", "pattern": "wr.*",
+                                          "channel": "wr.x", "data": "2", "id": ids[1]})
+        live = self.publish("wr", "live")
+        self.assertEqual(ws.recv_json(), {"type": "message", "channel": "wr", "data": "live",
+                                          "id": live})
+
+    def test_json_websocket_resume_gap(self):
+        ids = [self.publish("wg", f"m{i}") for i in range(5)]
+        ws = self.ws(f"/ws?lastEventId={ids[0]}")
+        ws.send_frame(0x1, b'["SUBSCRIBE","wg"]')
+        ws.recv_json()
+        gap = ws.recv_json()
+        self.assertEqual((gap["type"], gap["since"]), ("gap", ids[0]))
+        self.assertEqual([ws.recv_json()["data"] for _ in range(3)], ["m2", "m3", "m4"])
+
+    def test_poll_several_channels_and_patterns(self):
+        ids = [self.publish("pa", "1"), self.publish("pb.x", "2"), self.publish("pc", "3")]
+        status, _, body = self.http().request(
+            "GET", f"/poll?channel=pa&channel=pc&pattern=pb.*&since={ids[0]}&timeout=0")
+        self.assertEqual((status, json.loads(body)), (200, {
+            "messages": [{"channel": "pb.x", "pattern": "pb.*", "id": ids[1], "data": "2"},
+                         {"channel": "pc", "id": ids[2], "data": "3"}],
+            "last_id": ids[2], "gap": False}))
+        conn = self.http()
+        conn.send(f"GET /poll?pattern=pb.*&since={ids[2]}&timeout=60 HTTP/1.1\r\n"
+                  "Host: a\r\n\r\n".encode())
+        self.wait_numpat(1)
+        live = self.publish("pb.y", "4")
+        status, _, body = conn.response()
+        self.assertEqual(json.loads(body), {
+            "messages": [{"channel": "pb.y", "pattern": "pb.*", "id": live, "data": "4"}],
+            "last_id": live, "gap": False})
+
     def test_poll_since(self):
         ids = [self.publish("p", f"m{i}") for i in range(3)]
         status, _, body = self.http().request("GET", f"/poll/p?since={ids[0]}&timeout=0")
         self.assertEqual(status, 200)
         self.assertEqual(json.loads(body), {
-            "messages": [{"id": ids[1], "data": "m1"}, {"id": ids[2], "data": "m2"}],
+            "messages": [{"channel": "p", "id": ids[1], "data": "m1"},
+                         {"channel": "p", "id": ids[2], "data": "m2"}],
             "last_id": ids[2], "gap": False})
         status, _, body = self.http().request("GET", f"/poll/p?since={ids[2]}&timeout=0")
         self.assertEqual(json.loads(body)["messages"], [])
@@ -655,8 +842,8 @@ class HistoryTest(GatewayTestBase):
         msg_id = self.publish("lp", "wake")
         status, _, body = conn.response()
         self.assertEqual((status, json.loads(body)),
-                         (200, {"messages": [{"id": msg_id, "data": "wake"}], "last_id": msg_id,
-                                "gap": False}))
+                         (200, {"messages": [{"channel": "lp", "id": msg_id, "data": "wake"}],
+                                "last_id": msg_id, "gap": False}))
         self.wait_numsub("lp", 0)
         self.assertEqual(conn.request("GET", "/healthz")[0], 200)  # still keep-alive
 
@@ -672,6 +859,86 @@ class HistoryTest(GatewayTestBase):
         msg_id = self.publish("wj", "x")
         self.assertEqual(ws.recv_json(), {"type": "message", "channel": "wj", "data": "x",
                                           "id": msg_id})
+
+
+@herald_only("the HTTP gateway is herald's own")
+class ChainResumeTest(unittest.TestCase):
+    """Ids are replication offsets: the same message has the same id on every node of a chain,
+    so a browser resumes on another node where it left off."""
+
+    def node(self, *args):
+        server = start_gateway("--repl-ping-replica-period", "3600", *args)
+        self.addCleanup(server.stop)
+        server.admin = server.connect()
+        self.addCleanup(server.admin.close)
+        return server
+
+    def sse(self, server, path, headers=()):
+        conn = Http(server.gport)
+        self.addCleanup(conn.close)
+        conn.send((f"GET {path} HTTP/1.1\r\nHost: a\r\n" + "".join(h + "\r\n" for h in headers)
+                   + "\r\n").encode())
+        self.assertTrue(conn.read_until(b"\r\n\r\n").startswith(b"HTTP/1.1 200 OK"))
+        self.assertEqual(conn.read_until(b"\n"), b"retry: 2000\n")
+        return conn
+
+    event = HistoryTest.event
+
+    def wait_numsub(self, server, channel, n):
+        wait_until(lambda: server.admin.cmd("PUBSUB", "NUMSUB", channel)[1] == n,
+                   message=f"{n} subscribers on {channel}")
+
+    def test_same_ids_on_every_node_and_resume_across_nodes(self):
+        master = self.node()
+        # Traffic before the chain exists: a per-node message counter would now differ between
+        # the master and its replicas, stream offsets do not.
+        warm = Http(master.gport)
+        self.addCleanup(warm.close)
+        warm.request("POST", "/publish/warm", b"x")
+        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
+        sub = self.node("--replicaof", "127.0.0.1", str(replica.port))
+        for node in (replica, sub):
+            wait_until(lambda node=node: harness.info_fields(node.admin, "replication")
+                       .get("master_link_status") == "up", message="link up")
+        on_master = self.sse(master, "/sse/news")
+        on_leaf = self.sse(sub, "/sse/news")
+        self.wait_numsub(master, "news", 1)
+        self.wait_numsub(sub, "news", 1)
+        pub = master.connect()
+        self.addCleanup(pub.close)
+        for i in range(3):
+            pub.cmd("PUBLISH", "news", f"m{i}")
+        first = [self.event(on_master) for _ in range(3)]
+        self.assertEqual([e["data"] for e in first], ["m0", "m1", "m2"])
+        self.assertEqual([self.event(on_leaf) for _ in range(3)], first)
+        # The browser on the leaf saw m0 only, then reconnects to the middle node.
+        for i in range(3, 5):
+            pub.cmd("PUBLISH", "news", f"m{i}")
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")["master_repl_offset"]
+                   == harness.info_fields(master.admin, "replication")["master_repl_offset"],
+                   message="replica caught up")
+        moved = self.sse(replica, "/sse/news", headers=[f"Last-Event-ID: {first[0]['id']}"])
+        got = [self.event(moved) for _ in range(4)]
+        self.assertEqual([e["data"] for e in got], ["m1", "m2", "m3", "m4"])
+        self.assertEqual(got[:2], first[1:])
+        # And from the middle node back to the master, by query parameter, on a multi stream.
+        back = self.sse(master, f"/sse?channel=news&channel=x&lastEventId={got[2]['id']}")
+        event = self.event(back)
+        self.assertEqual((event["id"], json.loads(event["data"])),
+                         (got[3]["id"], {"channel": "news", "data": "m4", "id": got[3]["id"]}))
+
+    def test_message_published_on_a_replica_has_no_id(self):
+        master = self.node()
+        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")
+                   .get("master_link_status") == "up", message="link up")
+        conn = self.sse(replica, "/sse/local")
+        self.wait_numsub(replica, "local", 1)
+        http = Http(replica.gport)
+        self.addCleanup(http.close)
+        status, _, body = http.request("POST", "/publish/local", b"here")
+        self.assertEqual((status, json.loads(body)), (200, {"receivers": 1, "id": None}))
+        self.assertEqual(self.event(conn), {"data": "here"})
 
 
 @herald_only("the HTTP gateway is herald's own")

@@ -130,10 +130,13 @@ function stopChild(child) {
 }
 
 /**
- * Start a server (or use HERALD_PORT). Resolves to { host, port, stop(), log() }.
+ * Start a server (or use HERALD_PORT). Resolves to { host, port, gatewayPort, stop(), log() }.
  * `args` are extra redis-server style directives, e.g. ['--maxclients', '100'].
+ * `options.gateway`: also give the HTTP gateway a free port (`gatewayPort`; otherwise the
+ * server's default applies and `gatewayPort` is undefined). `options.port` /
+ * `options.gatewayPort`: use these ports instead of free ones (to restart a server in place).
  */
-export async function startServer(args = []) {
+export async function startServer(args = [], options = {}) {
   const host = process.env.HERALD_HOST || '127.0.0.1';
   if (process.env.HERALD_PORT) {
     return { host, port: Number(process.env.HERALD_PORT), stop: async () => {}, log: () => '' };
@@ -142,8 +145,13 @@ export async function startServer(args = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-js-'));
   let lastError;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await pickPort();
+    const port = options.port ?? await pickPort();
+    let gatewayPort = options.gatewayPort;
+    if (gatewayPort === undefined && options.gateway) {
+      do { gatewayPort = await pickPort(); } while (gatewayPort === port);
+    }
     const argv = ['--port', String(port), '--bind', '127.0.0.1'];
+    if (gatewayPort !== undefined) argv.push('--gateway-port', String(gatewayPort));
     if (IS_REDIS) argv.push('--save', '', '--appendonly', 'no');
     argv.push(...args);
     const logPath = path.join(dir, `server-${attempt}.log`);
@@ -167,6 +175,7 @@ export async function startServer(args = []) {
       return {
         host,
         port,
+        gatewayPort,
         log,
         stop: async () => {
           const code = await stopChild(child);

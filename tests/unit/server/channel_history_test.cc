@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald::server {
@@ -14,12 +15,45 @@ std::vector<uint64_t> Ids(const ChannelHistory::Range& range) {
   return ids;
 }
 
-TEST_CASE("CounterMessageIds increase from 1") {
-  CounterMessageIds ids;
-  CHECK(ids.last() == 0);
-  CHECK(ids.Next() == 1);
-  CHECK(ids.Next() == 2);
-  CHECK(ids.last() == 2);
+TEST_CASE("ChannelHistory merges the channels matching a pattern in id order") {
+  ChannelHistory history({.max_count = 10, .max_bytes = 1000, .max_age_ms = 0});
+  history.Append("news.a", 10, 0, "one");
+  history.Append("other", 20, 0, "x");
+  history.Append("news.b", 30, 0, "two");
+  history.Append("news.a", 40, 0, "three");
+  auto range = history.SinceMatching("news.*", 10, 40, 0);
+  CHECK(Ids(range) == std::vector<uint64_t>{30, 40});
+  CHECK(range.channels == std::vector<std::string_view>{"news.b", "news.a"});
+  CHECK_FALSE(range.gap);
+  auto all = history.SinceMatching("*", 0, 40, 0);
+  CHECK(Ids(all) == std::vector<uint64_t>{10, 20, 30, 40});
+  auto epoch = history.SinceMatching("news.*", 99, 40, 0);
+  CHECK(epoch.gap);
+  CHECK(Ids(epoch) == std::vector<uint64_t>{10, 30, 40});
+}
+
+TEST_CASE("ChannelHistory pattern resume reports drops of matching channels") {
+  ChannelHistory history({.max_count = 1, .max_bytes = 1000, .max_age_ms = 0});
+  history.Append("news.a", 10, 0, "one");
+  history.Append("news.a", 20, 0, "two");  // drops 10
+  history.Append("zzz", 30, 0, "x");
+  CHECK(history.SinceMatching("news.*", 5, 30, 0).gap);
+  CHECK_FALSE(history.SinceMatching("news.*", 10, 30, 0).gap);
+  CHECK_FALSE(history.SinceMatching("zz*", 5, 30, 0).gap);
+}
+
+TEST_CASE("ChannelHistory::Clear makes every older id a gap") {
+  ChannelHistory history({.max_count = 10, .max_bytes = 1000, .max_age_ms = 0});
+  history.Append("a", 10, 0, "one");
+  history.Clear(500);
+  CHECK(history.channel_count() == 0);
+  CHECK(history.total_bytes() == 0);
+  auto range = history.Since("a", 10, 600, 0);
+  CHECK(range.gap);
+  CHECK(range.messages.empty());
+  CHECK_FALSE(history.Since("a", 500, 600, 0).gap);
+  history.Append("a", 510, 0, "two");
+  CHECK(Ids(history.Since("a", 500, 600, 0)) == std::vector<uint64_t>{510});
 }
 
 TEST_CASE("ChannelHistory returns messages after an id, per channel") {
