@@ -63,8 +63,10 @@ void RequestParser::Reset() {
   failed_ = false;
   error_.clear();
   args_.clear();
-  inline_storage_.clear();
-  inline_args_.clear();
+  if (inline_) {
+    inline_->storage.clear();
+    inline_->args.clear();
+  }
 }
 
 void RequestParser::ClearProgress() {
@@ -220,9 +222,9 @@ RequestResult RequestParser::ParseInline(std::string_view data, size_t* consumed
   size_t line_len = newline;
   if (line_len > 0 && data[line_len - 1] == '\r') --line_len;
   if (!SplitInline(data.substr(0, line_len))) return Fail(kUnbalancedQuotes);
-  args_.reserve(inline_args_.size());
-  for (const InlineArg& arg : inline_args_) {
-    args_.push_back(arg.in_storage ? std::string_view(inline_storage_).substr(arg.offset, arg.len)
+  args_.reserve(inline_->args.size());
+  for (const InlineArg& arg : inline_->args) {
+    args_.push_back(arg.in_storage ? std::string_view(inline_->storage).substr(arg.offset, arg.len)
                                    : data.substr(arg.offset, arg.len));
   }
   *consumed = newline + 1;
@@ -241,8 +243,9 @@ RequestResult RequestParser::ParseInline(std::string_view data, size_t* consumed
 //     fails: both are unbalanced quotes.
 // Words without quotes stay views of the line, so common commands are not copied.
 bool RequestParser::SplitInline(std::string_view line) {
-  inline_storage_.clear();
-  inline_args_.clear();
+  if (!inline_) inline_ = std::make_unique<InlineState>();
+  inline_->storage.clear();
+  inline_->args.clear();
   const size_t n = line.size();
   size_t i = 0;
   for (;;) {
@@ -254,7 +257,7 @@ bool RequestParser::SplitInline(std::string_view line) {
     const size_t start = i;
     size_t end = n;            // where a plain word ends in the line
     bool in_storage = false;   // set at the first quote: the word is rebuilt in storage from then
-    size_t storage_start = 0;  // where the word starts in inline_storage_
+    size_t storage_start = 0;  // where the word starts in inline_->storage
     bool done = false;
     while (!done) {
       if (i == n) {
@@ -266,7 +269,7 @@ bool RequestParser::SplitInline(std::string_view line) {
         case State::kDouble:
           if (c == '\\' && i + 3 < n && line[i + 1] == 'x' && HexValue(line[i + 2]) >= 0 &&
               HexValue(line[i + 3]) >= 0) {
-            inline_storage_.push_back(
+            inline_->storage.push_back(
                 static_cast<char>(HexValue(line[i + 2]) * 16 + HexValue(line[i + 3])));
             i += 4;
           } else if (c == '\\' && i + 1 < n) {
@@ -290,27 +293,27 @@ bool RequestParser::SplitInline(std::string_view line) {
               default:
                 break;
             }
-            inline_storage_.push_back(unescaped);
+            inline_->storage.push_back(unescaped);
             i += 2;
           } else if (c == '"') {
             if (i + 1 < n && !IsCSpace(line[i + 1])) return false;
             ++i;
             done = true;
           } else {
-            inline_storage_.push_back(c);
+            inline_->storage.push_back(c);
             ++i;
           }
           break;
         case State::kSingle:
           if (c == '\\' && i + 1 < n && line[i + 1] == '\'') {
-            inline_storage_.push_back('\'');
+            inline_->storage.push_back('\'');
             i += 2;
           } else if (c == '\'') {
             if (i + 1 < n && !IsCSpace(line[i + 1])) return false;
             ++i;
             done = true;
           } else {
-            inline_storage_.push_back(c);
+            inline_->storage.push_back(c);
             ++i;
           }
           break;
@@ -322,22 +325,22 @@ bool RequestParser::SplitInline(std::string_view line) {
           } else if (c == '"' || c == '\'') {
             if (!in_storage) {
               in_storage = true;
-              storage_start = inline_storage_.size();
-              inline_storage_.append(line.substr(start, i - start));
+              storage_start = inline_->storage.size();
+              inline_->storage.append(line.substr(start, i - start));
             }
             state = c == '"' ? State::kDouble : State::kSingle;
             ++i;
           } else {
-            if (in_storage) inline_storage_.push_back(c);
+            if (in_storage) inline_->storage.push_back(c);
             ++i;
           }
           break;
       }
     }
     if (in_storage) {
-      inline_args_.push_back({storage_start, inline_storage_.size() - storage_start, true});
+      inline_->args.push_back({storage_start, inline_->storage.size() - storage_start, true});
     } else {
-      inline_args_.push_back({start, end - start, false});
+      inline_->args.push_back({start, end - start, false});
     }
   }
 }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +110,13 @@ class RequestParser {
   bool scan_blocked_ = false;
   bool failed_ = false;
   std::vector<std::string_view> args_;
-  std::string inline_storage_;
-  std::vector<InlineArg> inline_args_;
+  // Inline commands (telnet, redis-benchmark's PING_INLINE) are rare: their scratch space is
+  // allocated on first use, so a connection that never sends one does not carry it.
+  struct InlineState {
+    std::string storage;
+    std::vector<InlineArg> args;
+  };
+  std::unique_ptr<InlineState> inline_;
   std::string error_;
 };
 

@@ -6,6 +6,60 @@
 
 namespace herald::server {
 
+SubscriptionSet::SubscriptionSet() = default;
+SubscriptionSet::~SubscriptionSet() = default;
+
+size_t SubscriptionSet::Find(const void* entry) const {
+  if (positions_ != nullptr) {
+    auto it = positions_->find(entry);
+    return it == positions_->end() ? kNotFound : it->second;
+  }
+  for (size_t i = 0; i < items_.size(); ++i) {
+    if (items_[i].entry == entry) return i;
+  }
+  return kNotFound;
+}
+
+bool SubscriptionSet::Insert(const void* entry, SubKind kind, uint32_t index) {
+  if (Find(entry) != kNotFound) return false;
+  items_.push_back({entry, index, kind});
+  ++counts_[static_cast<size_t>(kind)];
+  if (positions_ != nullptr) {
+    positions_->emplace(entry, static_cast<uint32_t>(items_.size() - 1));
+  } else if (items_.size() > kIndexThreshold) {
+    positions_ = std::make_unique<std::unordered_map<const void*, uint32_t>>();
+    positions_->reserve(items_.size() * 2);
+    for (size_t i = 0; i < items_.size(); ++i) {
+      positions_->emplace(items_[i].entry, static_cast<uint32_t>(i));
+    }
+  }
+  return true;
+}
+
+bool SubscriptionSet::Erase(const void* entry, uint32_t* index) {
+  size_t pos = Find(entry);
+  if (pos == kNotFound) return false;
+  *index = items_[pos].index;
+  --counts_[static_cast<size_t>(items_[pos].kind)];
+  if (positions_ != nullptr) positions_->erase(entry);
+  if (pos != items_.size() - 1) {
+    items_[pos] = items_.back();
+    if (positions_ != nullptr) (*positions_)[items_[pos].entry] = static_cast<uint32_t>(pos);
+  }
+  items_.pop_back();
+  if (items_.empty()) {
+    // An idle client that unsubscribed from everything holds nothing.
+    std::vector<Item>().swap(items_);
+    positions_.reset();
+  }
+  return true;
+}
+
+void SubscriptionSet::SetIndex(const void* entry, uint32_t index) {
+  size_t pos = Find(entry);
+  if (pos != kNotFound) items_[pos].index = index;
+}
+
 Broker::Broker() = default;
 Broker::~Broker() = default;
 
@@ -18,9 +72,9 @@ bool Broker::Subscribe(Subscriber* subscriber, SubKind kind, std::string_view na
     it = map.emplace(entry->name, std::move(entry)).first;
   }
   Entry* entry = it->second.get();
-  auto& mine = subscriber->subs_[static_cast<size_t>(kind)];
-  auto [pos, inserted] = mine.try_emplace(entry, static_cast<uint32_t>(entry->subscribers.size()));
-  if (!inserted) return false;
+  if (!subscriber->subs_.Insert(entry, kind, static_cast<uint32_t>(entry->subscribers.size()))) {
+    return false;
+  }
   entry->subscribers.push_back(subscriber);
   return true;
 }
@@ -30,18 +84,15 @@ bool Broker::Unsubscribe(Subscriber* subscriber, SubKind kind, std::string_view 
   auto it = map.find(name);
   if (it == map.end()) return false;
   Entry* entry = it->second.get();
-  auto& mine = subscriber->subs_[static_cast<size_t>(kind)];
-  auto pos = mine.find(entry);
-  if (pos == mine.end()) return false;
+  uint32_t index = 0;
+  if (!subscriber->subs_.Erase(entry, &index)) return false;
   // Swap-remove: the last subscriber of the entry takes the freed position, and its own index
   // of this entry is updated, so removal stays O(1) however many subscribers a channel has.
-  uint32_t index = pos->second;
-  mine.erase(pos);
   Subscriber* last = entry->subscribers.back();
   entry->subscribers.pop_back();
   if (last != subscriber) {
     entry->subscribers[index] = last;
-    last->subs_[static_cast<size_t>(kind)][entry] = index;
+    last->subs_.SetIndex(entry, index);
   }
   // Like Redis, a channel with no subscribers stops existing (PUBSUB CHANNELS forgets it).
   if (entry->subscribers.empty()) map.erase(it);
@@ -50,9 +101,10 @@ bool Broker::Unsubscribe(Subscriber* subscriber, SubKind kind, std::string_view 
 
 std::vector<std::string> Broker::Names(const Subscriber* subscriber, SubKind kind) const {
   std::vector<std::string> names;
-  const auto& mine = subscriber->subs_[static_cast<size_t>(kind)];
-  names.reserve(mine.size());
-  for (const auto& [entry, index] : mine) names.push_back(static_cast<const Entry*>(entry)->name);
+  names.reserve(subscriber->subs_.count(kind));
+  for (const SubscriptionSet::Item& item : subscriber->subs_.items()) {
+    if (item.kind == kind) names.push_back(static_cast<const Entry*>(item.entry)->name);
+  }
   return names;
 }
 

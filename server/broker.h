@@ -56,6 +56,44 @@ inline constexpr size_t kSubKindCount = 3;
 
 class Broker;
 
+// A subscriber's own record of its subscriptions, each an (opaque) broker entry with the
+// subscriber's position in that entry's list. Most clients hold a handful, so it is a flat
+// vector searched linearly (16 bytes per subscription, nothing at all once empty); past
+// kIndexThreshold an entry -> position hash index is added so that clients with thousands of
+// subscriptions keep O(1) operations.
+class SubscriptionSet {
+ public:
+  struct Item {
+    const void* entry;
+    uint32_t index;  // the subscriber's position in the entry's list
+    SubKind kind;
+  };
+  static constexpr size_t kIndexThreshold = 16;
+
+  SubscriptionSet();
+  ~SubscriptionSet();
+  SubscriptionSet(const SubscriptionSet&) = delete;
+  SubscriptionSet& operator=(const SubscriptionSet&) = delete;
+
+  // False if `entry` is already there.
+  bool Insert(const void* entry, SubKind kind, uint32_t index);
+  // Removes `entry`; false if absent. `*index` gets its position in the entry's list.
+  bool Erase(const void* entry, uint32_t* index);
+  // The subscriber moved to `index` in `entry`'s list (which it must hold).
+  void SetIndex(const void* entry, uint32_t index);
+
+  size_t count(SubKind kind) const { return counts_[static_cast<size_t>(kind)]; }
+  const std::vector<Item>& items() const { return items_; }
+
+ private:
+  static constexpr size_t kNotFound = SIZE_MAX;
+  size_t Find(const void* entry) const;
+
+  std::vector<Item> items_;
+  std::unique_ptr<std::unordered_map<const void*, uint32_t>> positions_;  // entry -> items_ index
+  uint32_t counts_[kSubKindCount] = {};
+};
+
 // Anything that receives messages: a RESP connection, later a WebSocket or SSE stream.
 // The broker keeps, inside each Subscriber, the index of every subscription it holds (Redis's
 // client->pubsub_channels), so that unsubscribing is O(1) and a subscriber can list and count
@@ -76,7 +114,7 @@ class Subscriber {
   virtual void Deliver(const Delivery& delivery, FrameCache& frames) = 0;
 
   // Subscriptions of one kind held by this subscriber.
-  size_t count(SubKind kind) const { return subs_[static_cast<size_t>(kind)].size(); }
+  size_t count(SubKind kind) const { return subs_.count(kind); }
   // Channels plus patterns: the number Redis reports in (un)subscribe acks for those kinds.
   size_t channel_and_pattern_count() const {
     return count(SubKind::kChannel) + count(SubKind::kPattern);
@@ -85,8 +123,7 @@ class Subscriber {
 
  private:
   friend class Broker;
-  // The broker's entry (opaque here) -> position of this subscriber in the entry's list.
-  std::unordered_map<const void*, uint32_t> subs_[kSubKindCount];
+  SubscriptionSet subs_;
 };
 
 // Where a published message comes from.

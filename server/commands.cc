@@ -191,20 +191,28 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
                                            args[0].substr(0, 128), shown)));
     return;
   }
-  std::string full_name(command->name);
+  const Command* top = command;
+  const Command* sub = nullptr;
   if (!command->subcommands.empty() && args.size() >= 2) {
-    const Command* sub = FindIn(command->subcommands, args[1]);
+    sub = FindIn(command->subcommands, args[1]);
     if (sub == nullptr) {
       ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
                                              args[1].substr(0, 128), UpperCase(command->name))));
       return;
     }
-    full_name += "|";
-    full_name += sub->name;
     command = sub;
   }
+  // "client|list": only error replies need it spelled out.
+  auto full_name = [top, sub] {
+    std::string name(top->name);
+    if (sub != nullptr) {
+      name += '|';
+      name += sub->name;
+    }
+    return name;
+  };
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
-    ReplyArityError(client, full_name);
+    ReplyArityError(client, full_name());
     return;
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
@@ -212,10 +220,11 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     return;
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
-    ReplyError(client, fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name));
+    ReplyError(client,
+               fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
     return;
   }
-  client.set_last_command(full_name);
+  client.set_last_command(top, sub);
   ++server.stats().commands_processed;
   command->handler(client, args);
 }

@@ -59,9 +59,8 @@ int Connection::Accept(uv_stream_t* listener, bool is_unix) {
   if (is_unix) {
     char path[256];
     size_t len = sizeof(path);
-    if (uv_pipe_getsockname(&handle_.pipe, path, &len) == 0) local_.assign(path, len);
-    peer_ = local_ + ":0";
-    local_ += ":0";
+    if (uv_pipe_getsockname(&handle_.pipe, path, &len) == 0) peer_.assign(path, len);
+    peer_ += ":0";  // as Redis shows unix socket clients: the socket path, on both ends
     peer_is_loopback_ = true;
   } else {
     ReadTcpAddresses();
@@ -69,17 +68,22 @@ int Connection::Accept(uv_stream_t* listener, bool is_unix) {
   return uv_read_start(stream(), OnAlloc, OnRead);
 }
 
-// Peer and local address for CLIENT LIST, and the socket options every TCP connection gets.
-void Connection::ReadTcpAddresses() {
+std::string Connection::local() const {
+  if (is_unix_) return peer_;
+  if (!handle_open_ || closing_) return {};
   sockaddr_storage addr;
   int len = sizeof(addr);
   bool ignored = false;
+  if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return {};
+  return AddressString(addr, &ignored);
+}
+
+// The peer's address for CLIENT LIST and logs, and the socket options every TCP connection gets.
+void Connection::ReadTcpAddresses() {
+  sockaddr_storage addr;
+  int len = sizeof(addr);
   if (uv_tcp_getpeername(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
     peer_ = AddressString(addr, &peer_is_loopback_);
-  }
-  len = sizeof(addr);
-  if (uv_tcp_getsockname(&handle_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    local_ = AddressString(addr, &ignored);
   }
   uv_tcp_nodelay(&handle_.tcp, 1);
   int keepalive = server_->config().tcp_keepalive;
@@ -97,8 +101,9 @@ int Connection::Connect(const sockaddr* address) {
   if (rc != 0) return rc;
   handle_open_ = true;
   handle_.tcp.data = this;
-  connect_req_.data = this;
-  rc = uv_tcp_connect(&connect_req_, &handle_.tcp, address, OnConnect);
+  if (connect_req_ == nullptr) connect_req_ = std::make_unique<uv_connect_t>();
+  connect_req_->data = this;
+  rc = uv_tcp_connect(connect_req_.get(), &handle_.tcp, address, OnConnect);
   if (rc != 0) return rc;
   connecting_ = true;
   return 0;
@@ -305,8 +310,9 @@ void Connection::Flush() {
     // The pieces stay pinned in the queue until HandleWriteDone.
     size_t total = 0;
     size_t count = out_.Gather(0, iov, kMaxIovecs, &total);
-    write_req_.data = this;
-    int rc = uv_write(&write_req_, stream(), reinterpret_cast<uv_buf_t*>(iov),
+    if (write_req_ == nullptr) write_req_ = std::make_unique<uv_write_t>();
+    write_req_->data = this;
+    int rc = uv_write(write_req_.get(), stream(), reinterpret_cast<uv_buf_t*>(iov),
                       static_cast<unsigned>(count), OnWriteDone);
     if (rc != 0) {
       Close();

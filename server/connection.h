@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -67,7 +68,8 @@ class Connection {
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }
   const std::string& peer() const { return peer_; }  // "ip:port" or "/path:0"
-  const std::string& local() const { return local_; }
+  // Our end of it, read from the socket when asked (CLIENT LIST laddr): "" once closed.
+  std::string local() const;
   bool is_unix() const { return is_unix_; }
   bool peer_is_loopback() const { return peer_is_loopback_; }
   int fd() const;
@@ -120,11 +122,12 @@ class Connection {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
   } handle_;
-  uv_write_t write_req_;
-  uv_connect_t connect_req_;
+  // Allocated when first needed: most connections never have a write pending in libuv (the
+  // kernel takes everything at once) and only our link to a master connects out.
+  std::unique_ptr<uv_write_t> write_req_;
+  std::unique_ptr<uv_connect_t> connect_req_;
   uint64_t id_;
   std::string peer_;
-  std::string local_;
   bool is_unix_ = false;
   bool peer_is_loopback_ = false;
   bool handle_open_ = false;

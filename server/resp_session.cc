@@ -120,7 +120,7 @@ void RespSession::Reset() {
   server_->broker().UnsubscribeAll(this);
   set_resp(2);
   db_ = 0;
-  name_.clear();
+  if (names_) names_->name.clear();
   reply_mode_ = ReplyMode::kOn;
   authenticated_ = server_->config().requirepass.empty();
 }
@@ -128,6 +128,36 @@ void RespSession::Reset() {
 void RespSession::OnClosing() {
   server_->broker().UnsubscribeAll(this);
   server_->replication().OnSessionClosing(this);
+}
+
+const std::string& RespSession::Empty() {
+  static const std::string empty;
+  return empty;
+}
+
+RespSession::ClientNames& RespSession::Names() {
+  if (!names_) names_ = std::make_unique<ClientNames>();
+  return *names_;
+}
+
+ReplicaPeer& RespSession::replica_peer() {
+  if (!replica_peer_) replica_peer_ = std::make_unique<ReplicaPeer>();
+  return *replica_peer_;
+}
+
+const ReplicaPeer& RespSession::replica_peer() const {
+  static const ReplicaPeer none;
+  return replica_peer_ ? *replica_peer_ : none;
+}
+
+std::string RespSession::last_command() const {
+  if (last_command_ == nullptr) return "NULL";
+  std::string name(last_command_->name);
+  if (last_subcommand_ != nullptr) {
+    name += '|';
+    name += last_subcommand_->name;
+  }
+  return name;
 }
 
 }  // namespace herald::server

@@ -12,6 +12,8 @@
 
 namespace herald::server {
 
+struct Command;
+
 // CLIENT REPLY modes.
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
 
@@ -56,23 +58,31 @@ class RespSession : public Connection, public Subscriber {
   void set_authenticated(bool value) { authenticated_ = value; }
   int db() const { return db_; }
   void set_db(int db) { db_ = db; }
-  const std::string& name() const { return name_; }
-  void set_name(std::string name) { name_ = std::move(name); }
-  const std::string& lib_name() const { return lib_name_; }
-  const std::string& lib_ver() const { return lib_ver_; }
-  void set_lib_name(std::string value) { lib_name_ = std::move(value); }
-  void set_lib_ver(std::string value) { lib_ver_ = std::move(value); }
+  // CLIENT SETNAME / SETINFO, "" until set.
+  const std::string& name() const { return names_ ? names_->name : Empty(); }
+  void set_name(std::string name) { Names().name = std::move(name); }
+  const std::string& lib_name() const { return names_ ? names_->lib_name : Empty(); }
+  const std::string& lib_ver() const { return names_ ? names_->lib_ver : Empty(); }
+  void set_lib_name(std::string value) { Names().lib_name = std::move(value); }
+  void set_lib_ver(std::string value) { Names().lib_ver = std::move(value); }
   ReplyMode reply_mode() const { return reply_mode_; }
   void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
-  const std::string& last_command() const { return last_command_; }
-  void set_last_command(std::string_view name) { last_command_.assign(name); }
+  // CLIENT LIST's cmd=: "publish", "client|list", "NULL" before the first command.
+  std::string last_command() const;
+  // The command (and subcommand, or nullptr) being run: pointers into the static command
+  // table, so recording them costs nothing per command.
+  void set_last_command(const Command* command, const Command* sub) {
+    last_command_ = command;
+    last_subcommand_ = sub;
+  }
   // RESP2 with at least one subscription: only the pub/sub commands may run.
   bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
 
   LinkRole link_role() const { return link_role_; }
   void set_link_role(LinkRole role) { link_role_ = role; }
-  ReplicaPeer& replica_peer() { return replica_peer_; }
-  const ReplicaPeer& replica_peer() const { return replica_peer_; }
+  // What a replica told us about itself (created on first use: only replicas have one).
+  ReplicaPeer& replica_peer();
+  const ReplicaPeer& replica_peer() const;
   // The replication offset just after this client's last PUBLISH (Redis's c->woff): what WAIT
   // waits for. 0 if it never published.
   int64_t write_offset() const { return write_offset_; }
@@ -106,12 +116,19 @@ class RespSession : public Connection, public Subscriber {
   bool authenticated_ = false;
   int db_ = 0;
   ReplyMode reply_mode_ = ReplyMode::kOn;
-  std::string name_;
-  std::string lib_name_;
-  std::string lib_ver_;
-  std::string last_command_ = "NULL";
+  // Rarely set, so kept out of line: an idle connection pays one pointer for them.
+  struct ClientNames {
+    std::string name;
+    std::string lib_name;
+    std::string lib_ver;
+  };
+  static const std::string& Empty();
+  ClientNames& Names();
+  std::unique_ptr<ClientNames> names_;
+  const Command* last_command_ = nullptr;
+  const Command* last_subcommand_ = nullptr;
   LinkRole link_role_ = LinkRole::kClient;
-  ReplicaPeer replica_peer_;
+  std::unique_ptr<ReplicaPeer> replica_peer_;
   int64_t write_offset_ = 0;
   bool blocked_ = false;
 };

@@ -113,6 +113,44 @@ TEST_CASE("unsubscribe keeps the other subscribers' indexes right") {
   CHECK(broker.Count(SubKind::kChannel) == 0);  // the channel disappears with its last subscriber
 }
 
+TEST_CASE("many subscriptions per client: the indexed set stays consistent") {
+  // Three clients on 0..99 channels of each kind, unsubscribed in a scrambled order, with
+  // receiver counts checked against a model after every step. Past SubscriptionSet's
+  // threshold the set switches to its hash index; at zero it frees everything.
+  Broker broker;
+  std::vector<FakeSubscriber> subs(3);
+  const SubKind kinds[] = {SubKind::kChannel, SubKind::kPattern, SubKind::kShardChannel};
+  auto name = [](int i) { return "c" + std::to_string(i); };
+  for (int i = 0; i < 100; ++i) {
+    for (auto& s : subs) {
+      for (SubKind kind : kinds) CHECK(broker.Subscribe(&s, kind, name(i)));
+    }
+  }
+  for (auto& s : subs) {
+    CHECK(s.count(SubKind::kChannel) == 100);
+    CHECK(s.count(SubKind::kPattern) == 100);
+    CHECK_FALSE(broker.Subscribe(&s, SubKind::kPattern, name(7)));
+  }
+  std::vector<int> subscribed(100, 3);
+  for (int step = 0; step < 300; ++step) {
+    int channel = (step * 37) % 100;
+    FakeSubscriber& s = subs[step % 3];
+    bool had = broker.Unsubscribe(&s, SubKind::kChannel, name(channel));
+    if (had) --subscribed[channel];
+    // Every channel message also reaches the three pattern subscriptions "cN" (exact match).
+    CHECK(broker.Publish(SubKind::kChannel, name(channel), "x") == subscribed[channel] + 3);
+  }
+  for (auto& s : subs) {
+    std::vector<std::string> names = broker.Names(&s, SubKind::kChannel);
+    CHECK(names.size() == s.count(SubKind::kChannel));
+    broker.UnsubscribeAll(&s);
+    CHECK(s.channel_and_pattern_count() == 0);
+    CHECK(s.count(SubKind::kShardChannel) == 0);
+  }
+  CHECK(broker.Count(SubKind::kChannel) == 0);
+  CHECK(broker.NumPat() == 0);
+}
+
 TEST_CASE("PUBSUB CHANNELS filters with the glob") {
   Broker broker;
   FakeSubscriber a;
