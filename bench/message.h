@@ -20,6 +20,9 @@ namespace herald::bench {
 // (CLOCK_MONOTONIC), meaningful only inside the process that sent it.
 inline constexpr size_t kHeaderSize = 33;
 inline constexpr uint32_t kMaxPublishers = 0xffff;
+// The publisher id of the probe messages a chain run sends during setup (pubsub_run.cc). Real
+// publishers have ids below kMaxPublishers, so a probe is never taken for a benchmark message.
+inline constexpr uint32_t kProbePublisher = kMaxPublishers;
 inline constexpr uint64_t kMaxSequence = (uint64_t{1} << 48) - 1;
 
 struct PayloadHeader {

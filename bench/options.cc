@@ -28,6 +28,22 @@ bool ParseSize(std::string_view text, size_t* out) {
   return true;
 }
 
+// A comma-separated list of distinct ports, e.g. 23101,23102.
+bool ParsePorts(std::string_view text, std::vector<int>* out) {
+  out->clear();
+  while (true) {
+    const size_t comma = text.find(',');
+    int port = 0;
+    if (!ParseNumber(text.substr(0, comma), &port) || port <= 0 || port >= 65536) return false;
+    for (const int p : *out) {
+      if (p == port) return false;
+    }
+    out->push_back(port);
+    if (comma == std::string_view::npos) return true;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace
 
 const char* UsageText() {
@@ -47,7 +63,17 @@ Target:
   --server-pid PID      read the server's CPU time, write syscalls and RSS from /proc/PID
   --resp 2|3            protocol; 3 sends HELLO 3 on every connection (default 2)
   --password PW         send AUTH PW first
-  --transport resp      subscriber transport (only resp for now)
+  --transport T         subscriber transport: resp | ws (WebSocket on the HTTP gateway) |
+                        sse (Server-Sent Events on the gateway); publishers always use RESP
+                        on --host/--port (default resp)
+  --gateway-port P[,P2,...]  ws/sse: gateway port(s); subscriber i uses port i % n
+                        (default 8080; host: --sub-host, else --host)
+  --sub-host H          subscribers connect to H instead of --host (replication chain)
+  --sub-port P[,P2,...] resp: subscribers connect to these ports (subscriber i to port i % n)
+                        while publishers use --port; with ws/sse it only marks the gateway(s)
+                        as another node's. Either flag makes the run a chain: setup publishes
+                        probes until one reached every sub port, and PUBLISH replies are not
+                        checked against the subscriber count
 
 Traffic:
   --publishers K        publisher connections (publish: 4, others: 1)
@@ -120,6 +146,13 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* error) {
       o->password = v;
     } else if (flag == "--transport") {
       o->transport = v;
+    } else if (flag == "--sub-host") {
+      o->sub_host = std::string(v);
+      ok = !v.empty();
+    } else if (flag == "--sub-port") {
+      ok = ParsePorts(v, &o->sub_ports);
+    } else if (flag == "--gateway-port") {
+      ok = ParsePorts(v, &o->gateway_ports);
     } else if (flag == "--mode") {
       o->mode = v;
     } else if (flag == "--publishers") {

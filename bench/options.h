@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace herald::bench {
 
@@ -15,8 +16,12 @@ struct Options {
   int server_pid = 0;
   int resp = 2;
   std::string password;
-  std::string transport = "resp";
-  std::string mode = "channel";  // channel | pattern | shard
+  std::string transport = "resp";  // resp | ws | sse (subscribers; publishers speak RESP)
+  // Subscribers elsewhere (a replication chain): --sub-host, --sub-port P[,P2,...].
+  std::optional<std::string> sub_host;
+  std::vector<int> sub_ports;
+  std::vector<int> gateway_ports;  // --gateway-port P[,P2,...]; empty: 8080
+  std::string mode = "channel";    // channel | pattern | shard
   std::optional<uint32_t> publishers;
   std::optional<uint32_t> subscribers;  // --subscribers, or --connections for `connections`
   std::optional<uint32_t> channels;

@@ -12,6 +12,8 @@
 #include "bench/message.h"
 #include "bench/pacer.h"
 #include "bench/resp_pubsub.h"
+#include "bench/sse_subscriber.h"
+#include "bench/ws_subscriber.h"
 #include "fmt/format.h"
 
 namespace herald::bench {
@@ -24,16 +26,18 @@ constexpr uint64_t kTickMs = 10;
 constexpr size_t kMaxPendingOutput = 256u << 20;
 // Messages one pacer wake-up may send, so that a late wake-up cannot stall the loop.
 constexpr uint64_t kMaxBurst = 4096;
+// Chain setup: a round of probe messages this often until every sub address has seen one.
+constexpr uint64_t kProbeIntervalNs = 100'000'000;
 
 uint64_t SecondsToNs(double s) { return static_cast<uint64_t>(s * 1e9); }
 
 // Drives publishers and subscribers through the phases below on one loop:
 //
-//   kSubscribing -> [kSettling] -> kConnectingPublishers -> [kWarmup] -> kMeasuring -> kDraining
-//        connect subscribers        connect publishers       traffic    window open    no more
-//        (bounded concurrency)                                                         sends; wait
-//                                                                                      for replies
-//                                                                                      and messages
+//   kSubscribing -> [kProbing] -> [kSettling] -> kConnectingPublishers -> [kWarmup] -> kMeasuring
+//        connect      chain: probes                 connect publishers      traffic    window open
+//        subscribers  until every                                                          |
+//        (bounded     replica delivers                          kDraining: no more sends;  v
+//        concurrency)                                           wait for replies and messages
 // Any failure jumps to kDone, which closes every handle so that uv_run() returns.
 class PubSubRun final : public SubscriberEvents, public PublisherEvents {
  public:
@@ -53,6 +57,7 @@ class PubSubRun final : public SubscriberEvents, public PublisherEvents {
  private:
   enum class Phase {
     kSubscribing,
+    kProbing,
     kSettling,
     kConnectingPublishers,
     kWarmup,
@@ -86,6 +91,11 @@ class PubSubRun final : public SubscriberEvents, public PublisherEvents {
   void Tick();
   void Settle(uint64_t now);
   void ConnectMoreSubscribers();
+  std::unique_ptr<TcpClient> MakeSubscriber(uint32_t index);
+  void AllSubscribed();
+  void StartProbing();
+  void SendProbes();
+  void OnProbe(uint32_t sub);
   void ConnectPublishers();
   void StartTraffic();
   void BeginWindow();
@@ -115,6 +125,13 @@ class PubSubRun final : public SubscriberEvents, public PublisherEvents {
   std::vector<uint32_t> subs_per_channel_;
   std::vector<Publisher> pubs_;
   std::vector<std::unique_ptr<TcpClient>> subs_;
+  // Chain setup: the connection that publishes probes, and which sub addresses have seen one.
+  std::unique_ptr<RespPublisher> probe_;
+  std::vector<bool> probe_seen_;
+  size_t probe_missing_ = 0;
+  uint64_t probe_start_ns_ = 0;
+  uint64_t next_probe_ns_ = UINT64_MAX;
+  uint64_t probe_round_ = 0;
   std::vector<SeqState> seq_;
   uint64_t ring_mask_ = 0;
 
@@ -172,12 +189,14 @@ PubSubRun::PubSubRun(const RunConfig& config) : cfg_(config) {
   }
   seq_.resize(static_cast<size_t>(cfg_.subscribers) * cfg_.publishers);
   subs_.reserve(cfg_.subscribers);
+  if (cfg_.sub_addresses.size() > 1) r_.latency_by_sub.resize(cfg_.sub_addresses.size());
 }
 
 PubSubRun::~PubSubRun() {
   // Run() ran the loop until every handle closed; only then may the clients be freed.
   subs_.clear();
   pubs_.clear();
+  probe_.reset();
   pacer_.reset();
   ctx_.reset();
   uv_loop_close(&loop_);
@@ -221,6 +240,21 @@ void PubSubRun::Tick() {
     return;
   }
   switch (phase_) {
+    case Phase::kProbing:
+      if (now >= setup_deadline_) {
+        std::string missing;
+        for (size_t i = 0; i < probe_seen_.size(); ++i) {
+          if (!probe_seen_[i])
+            fmt::format_to(std::back_inserter(missing), " {}", cfg_.sub_ports[i]);
+        }
+        Finish(RunStatus::kTimeout,
+               fmt::format("setup timed out after {} s: no probe published on the master reached "
+                           "the subscribers on port(s){} (is the replica's link up?)",
+                           cfg_.setup_timeout_s, missing));
+        return;
+      }
+      if (now >= next_probe_ns_) SendProbes();
+      break;
     case Phase::kSubscribing:
     case Phase::kConnectingPublishers:
       if (now >= setup_deadline_) {
@@ -283,13 +317,17 @@ void PubSubRun::Progress(uint64_t now) {
   s.replies = r_.replies;
   if (last_progress_.taken_ns != 0) {
     const double dt = static_cast<double>(now - last_progress_.taken_ns) / 1e9;
-    static constexpr const char* kPhaseNames[] = {"subscribing", "settling", "connecting", "warmup",
-                                                  "measuring",   "draining", "done"};
+    static constexpr const char* kPhaseNames[] = {"subscribing", "probing", "settling",
+                                                  "connecting",  "warmup",  "measuring",
+                                                  "draining",    "done"};
     std::string line = fmt::format("[{} {}] {:5.1f}s {:<11}", cfg_.scenario, cfg_.label,
                                    static_cast<double>(now - start_ns_) / 1e9,
                                    kPhaseNames[static_cast<int>(phase_)]);
     if (phase_ == Phase::kSubscribing) {
       fmt::format_to(std::back_inserter(line), " subscribed {}/{}", subscribed_, cfg_.subscribers);
+    } else if (phase_ == Phase::kProbing) {
+      fmt::format_to(std::back_inserter(line), " waiting for {} sub port(s) to get a probe",
+                     probe_missing_);
     } else if (phase_ == Phase::kSettling) {
       if (!settle_history_.empty()) {
         fmt::format_to(std::back_inserter(line), " server RSS {} kB",
@@ -311,15 +349,35 @@ void PubSubRun::ConnectMoreSubscribers() {
   while (phase_ == Phase::kSubscribing && connecting_ < cfg_.connect_concurrency &&
          subs_.size() < cfg_.subscribers) {
     const auto index = static_cast<uint32_t>(subs_.size());
-    const std::string& channel = channel_names_[index % cfg_.channels];
-    std::string target = cfg_.mode == SubscribeMode::kPattern
-                             ? channel.substr(0, channel.size() - 1) + "*"
-                             : channel;
-    subs_.push_back(std::make_unique<RespSubscriber>(ctx_.get(), &cfg_.resp, this, index, channel,
-                                                     std::move(target), cfg_.mode, cfg_.payload));
+    subs_.push_back(MakeSubscriber(index));
     ++connecting_;
-    subs_.back()->Connect(reinterpret_cast<const sockaddr*>(&cfg_.address));
+    subs_.back()->Connect(
+        reinterpret_cast<const sockaddr*>(&cfg_.sub_addresses[index % cfg_.sub_addresses.size()]));
   }
+}
+
+std::unique_ptr<TcpClient> PubSubRun::MakeSubscriber(uint32_t index) {
+  const std::string& channel = channel_names_[index % cfg_.channels];
+  std::string pattern = cfg_.mode == SubscribeMode::kPattern
+                            ? channel.substr(0, channel.size() - 1) + "*"
+                            : std::string();
+  switch (cfg_.transport) {
+    case Transport::kResp:
+      return std::make_unique<RespSubscriber>(ctx_.get(), &cfg_.resp, this, index, channel,
+                                              pattern.empty() ? channel : std::move(pattern),
+                                              cfg_.mode, cfg_.payload);
+    case Transport::kWebSocket:
+    case Transport::kSse: {
+      const std::string* authority = &cfg_.sub_authorities[index % cfg_.sub_authorities.size()];
+      if (cfg_.transport == Transport::kWebSocket) {
+        return std::make_unique<WsSubscriber>(ctx_.get(), this, index, authority, channel,
+                                              std::move(pattern), cfg_.payload);
+      }
+      return std::make_unique<SseSubscriber>(ctx_.get(), this, index, authority, channel,
+                                             std::move(pattern), cfg_.payload);
+    }
+  }
+  return nullptr;
 }
 
 void PubSubRun::OnSubscribed(uint32_t) {
@@ -336,12 +394,68 @@ void PubSubRun::OnSubscribed(uint32_t) {
     fmt::print(stderr, "[{} {}] {} subscribers ready in {:.2f} s\n", cfg_.scenario, cfg_.label,
                subscribed_, static_cast<double>(uv_hrtime() - start_ns_) / 1e9);
   }
+  if (cfg_.chain) {
+    StartProbing();
+  } else {
+    AllSubscribed();
+  }
+}
+
+// Every subscriber is in (and, in a chain, every replica delivers): settle or start.
+void PubSubRun::AllSubscribed() {
   if (cfg_.settle_s > 0) {
     phase_ = Phase::kSettling;
     settle_start_ns_ = next_settle_sample_ = uv_hrtime();
   } else {
     ConnectPublishers();
   }
+}
+
+// Subscribing on a replica says nothing about its link to the master: until the link is up,
+// messages published on the master do not reach it (and after a full resync only those
+// published from then on do). So publish probes on the master (one channel per sub address that
+// has not seen one yet, every kProbeIntervalNs) until every sub address has delivered one; from
+// then on every publish reaches every subscriber. Probes that arrive later are ignored.
+void PubSubRun::StartProbing() {
+  phase_ = Phase::kProbing;
+  probe_start_ns_ = uv_hrtime();
+  // Waiting for replicas gets a setup timeout of its own.
+  setup_deadline_ = std::max(setup_deadline_, probe_start_ns_ + SecondsToNs(cfg_.setup_timeout_s));
+  hard_deadline_ += SecondsToNs(cfg_.setup_timeout_s);
+  const size_t n = std::min<size_t>(cfg_.sub_addresses.size(), cfg_.subscribers);
+  probe_seen_.assign(n, false);
+  probe_missing_ = n;
+  probe_ = std::make_unique<RespPublisher>(ctx_.get(), &cfg_.resp, this, kProbePublisher,
+                                           channel_names_, cfg_.mode, cfg_.payload);
+  probe_->Connect(reinterpret_cast<const sockaddr*>(&cfg_.address));
+}
+
+void PubSubRun::SendProbes() {
+  const uint64_t now = uv_hrtime();
+  next_probe_ns_ = now + kProbeIntervalNs;
+  for (size_t i = 0; i < probe_seen_.size(); ++i) {
+    // Subscriber i is on sub address i and listens on channel i % C.
+    if (!probe_seen_[i]) {
+      probe_->Publish(i % cfg_.channels, PayloadHeader{kProbePublisher, probe_round_, now});
+    }
+  }
+  ++probe_round_;
+}
+
+void PubSubRun::OnProbe(uint32_t sub) {
+  if (phase_ != Phase::kProbing) return;
+  const size_t at = sub % cfg_.sub_addresses.size();
+  if (probe_seen_[at]) return;
+  probe_seen_[at] = true;
+  if (--probe_missing_ > 0) return;
+  probe_->Close();
+  next_probe_ns_ = UINT64_MAX;
+  r_.probe_s = static_cast<double>(uv_hrtime() - probe_start_ns_) / 1e9;
+  if (cfg_.progress) {
+    fmt::print(stderr, "[{} {}] a probe reached every sub port after {:.2f} s\n", cfg_.scenario,
+               cfg_.label, r_.probe_s);
+  }
+  AllSubscribed();
 }
 
 void PubSubRun::Settle(uint64_t now) {
@@ -388,6 +502,10 @@ void PubSubRun::ConnectPublishers() {
 }
 
 void PubSubRun::OnPublisherReady(uint32_t pub) {
+  if (pub == kProbePublisher) {
+    if (phase_ == Phase::kProbing) SendProbes();
+    return;
+  }
   if (pubs_[pub].ready) return;
   pubs_[pub].ready = true;
   if (++ready_pubs_ == cfg_.publishers) StartTraffic();
@@ -424,6 +542,7 @@ void PubSubRun::BeginWindow() {
   window_deadline_ = window_begin_ns_ + SecondsToNs(cfg_.duration_s);
   window_open_ = true;
   r_.latency.Reset();
+  for (Histogram& h : r_.latency_by_sub) h.Reset();
   r_.send_lag.Reset();
 }
 
@@ -505,6 +624,7 @@ void PubSubRun::OnPace(uint64_t now) {
 }
 
 void PubSubRun::OnPublishReply(uint32_t pub, int64_t receivers) {
+  if (pub == kProbePublisher) return;
   Publisher& p = pubs_[pub];
   if (p.replied >= p.sent) {
     Finish(RunStatus::kConnectionFailure, "a reply arrived for a PUBLISH that was not sent");
@@ -512,7 +632,7 @@ void PubSubRun::OnPublishReply(uint32_t pub, int64_t receivers) {
   }
   // Replies come in order, so this one answers sequence `replied`.
   const auto expected = static_cast<int64_t>(subs_per_channel_[ChannelOf(p.replied)]);
-  if (receivers != expected) ++r_.reply_mismatch;
+  if (receivers != expected && !cfg_.chain) ++r_.reply_mismatch;
   ++p.replied;
   ++r_.replies;
   if (cfg_.pacing == Pacing::kPipeline) TopUp(pub);
@@ -521,9 +641,16 @@ void PubSubRun::OnPublishReply(uint32_t pub, int64_t receivers) {
 
 void PubSubRun::OnMessage(uint32_t sub, std::string_view payload, uint64_t now_ns) {
   PayloadHeader h;
-  if (payload.size() != cfg_.payload || !DecodeHeader(payload, &h) ||
-      h.publisher >= cfg_.publishers || h.sequence >= pubs_[h.publisher].sent) {
+  if (payload.size() != cfg_.payload || !DecodeHeader(payload, &h)) {
     ++r_.corrupt;
+    return;
+  }
+  if (h.publisher >= cfg_.publishers || h.sequence >= pubs_[h.publisher].sent) {
+    if (h.publisher == kProbePublisher && cfg_.chain) {
+      OnProbe(sub);
+    } else {
+      ++r_.corrupt;
+    }
     return;
   }
   if (ChannelOf(h.sequence) != ChannelOf(sub)) {
@@ -550,7 +677,11 @@ void PubSubRun::OnMessage(uint32_t sub, std::string_view payload, uint64_t now_n
   ++r_.deliveries;
   last_delivery_ns_ = now_ns;
   if (h.sent_ns >= window_begin_ns_ && h.sent_ns < window_end_ns_) {
-    r_.latency.Record(now_ns > h.sent_ns ? now_ns - h.sent_ns : 0);
+    const uint64_t latency = now_ns > h.sent_ns ? now_ns - h.sent_ns : 0;
+    r_.latency.Record(latency);
+    if (!r_.latency_by_sub.empty()) {
+      r_.latency_by_sub[sub % r_.latency_by_sub.size()].Record(latency);
+    }
   }
   if (cfg_.pacing == Pacing::kWindow) OnDelivered(h.publisher, h.sequence);
   if (phase_ == Phase::kDraining) CheckDrained();
@@ -601,6 +732,7 @@ void PubSubRun::Finish(RunStatus status, std::string error) {
   for (Publisher& p : pubs_) {
     if (p.conn) p.conn->Close();
   }
+  if (probe_) probe_->Close();
   ctx_->Shutdown();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bench/histogram.h"
 #include "bench/proc_stats.h"
@@ -21,16 +22,29 @@ enum class Pacing {
               // whatever the server does (so a server that falls behind shows as latency)
 };
 
-// Which subscriber transport a run uses. Only RESP exists today; WebSocket and SSE subscribers
-// will implement SubscriberEvents' calls over the HTTP gateway and be added here.
-enum class Transport { kResp };
+// Which subscriber transport a run uses (publishers always speak RESP).
+enum class Transport {
+  kResp,       // RespSubscriber on the server's RESP port
+  kWebSocket,  // WsSubscriber on the HTTP gateway: /ws/<channel>, or /ws + PSUBSCRIBE
+  kSse,        // SseSubscriber on the HTTP gateway: /sse/<channel>, or /sse?pattern=
+};
 
 // One measurement: who connects where and how traffic flows. Filled by a scenario preset.
 struct RunConfig {
-  std::string scenario;  // name, for progress lines only
-  std::string label;     // server label, for progress lines only
-  sockaddr_storage address{};
+  std::string scenario;        // name, for progress lines only
+  std::string label;           // server label, for progress lines only
+  sockaddr_storage address{};  // where publishers connect
   Transport transport = Transport::kResp;
+  // Where subscribers connect: subscriber i to sub_addresses[i % n] (n >= 1). RESP subscribers
+  // use the server's (or a replica's) RESP port, WebSocket and SSE subscribers a gateway port.
+  std::vector<sockaddr_storage> sub_addresses;
+  std::vector<std::string> sub_authorities;  // "host:port" of each, the gateway's Host header
+  std::vector<int> sub_ports;                // the port of each, for per-port figures
+  // Subscribers on other nodes than the publishers (a replication chain). Then setup publishes
+  // probe messages (publisher id kProbePublisher, ignored by the checks) until one has reached a
+  // subscriber on every sub address, i.e. every replica's link is up, and PUBLISH replies are
+  // not checked (the master counts only its own subscribers).
+  bool chain = false;
   RespSettings resp;
   uint32_t publishers = 1;
   uint32_t subscribers = 0;
@@ -82,6 +96,7 @@ struct RunResult {
   std::string error;  // why the run failed; empty when kOk
 
   double setup_s = 0;        // first connect until every subscriber and publisher was ready
+  double probe_s = 0;        // chain: subscribed until a probe had reached every sub address
   bool measured = false;     // the measurement window opened and closed
   Snapshot begin, end;       // at the measurement window's edges
   ProcSample baseline;       // the server before the run connected anything
@@ -102,6 +117,8 @@ struct RunResult {
 
   // Publish-to-receive time of messages sent inside the measurement window (every delivery).
   Histogram latency;
+  // The same per sub address (index i % n), when there are several; empty otherwise.
+  std::vector<Histogram> latency_by_sub;
   // Rate pacing only: how late the client sent messages relative to their schedule, inside the
   // window. Its tail is the client's own contribution to `latency`.
   Histogram send_lag;

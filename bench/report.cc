@@ -70,6 +70,12 @@ JsonLine& JsonLine::Bool(std::string_view key, bool value) {
   return *this;
 }
 
+JsonLine& JsonLine::Raw(std::string_view key, std::string_view json) {
+  Key(key);
+  out_ += json;
+  return *this;
+}
+
 JsonLine& JsonLine::Begin(std::string_view key) {
   Key(key);
   out_ += '{';

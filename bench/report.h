@@ -16,6 +16,8 @@ class JsonLine {
   JsonLine& Uint(std::string_view key, uint64_t value);
   JsonLine& Num(std::string_view key, double value, int decimals);
   JsonLine& Bool(std::string_view key, bool value);
+  // `json` must already be valid JSON (an array built by the caller, for instance).
+  JsonLine& Raw(std::string_view key, std::string_view json);
   // Opens a nested object under `key`; close it with End().
   JsonLine& Begin(std::string_view key);
   JsonLine& End();

@@ -12,12 +12,13 @@ enum class SubscribeMode {
   kShard,    // SSUBSCRIBE <channel>, SPUBLISH
 };
 
-// What a subscriber connection reports to the run, whatever its transport (RESP today;
-// WebSocket and SSE later implement the same calls). `sub` is the index the run gave it.
+// What a subscriber connection reports to the run, whatever its transport (RespSubscriber,
+// WsSubscriber, SseSubscriber). `sub` is the index the run gave it.
 class SubscriberEvents {
  public:
   virtual ~SubscriberEvents() = default;
-  // The server confirmed the subscription.
+  // The subscription is effective: messages published from now on reach this subscriber (the
+  // server confirmed it, or for the gateway, answered the request that subscribes).
   virtual void OnSubscribed(uint32_t sub) = 0;
   // A message arrived; `payload` is valid only during the call. `now_ns` is when the bytes
   // were read (uv_hrtime), shared by every message of one read.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <vector>
 
 #include "bench/message.h"
 #include "bench/report.h"
@@ -43,6 +45,39 @@ const char* PacingName(Pacing p) {
 
 double Us(uint64_t ns) { return static_cast<double>(ns) / 1e3; }
 
+// "[1,2,3]"
+std::string PortList(const std::vector<int>& ports) {
+  std::string out = "[";
+  for (size_t i = 0; i < ports.size(); ++i) {
+    fmt::format_to(std::back_inserter(out), "{}{}", i == 0 ? "" : ",", ports[i]);
+  }
+  out += ']';
+  return out;
+}
+
+// The Host header for host:port (IPv6 literals in brackets).
+std::string Authority(const std::string& host, int port) {
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port)
+                                             : fmt::format("[{}]:{}", host, port);
+}
+
+// Percentiles of the latency CDF in the result (for plotting a latency distribution).
+constexpr double kCdfPercentiles[] = {0,  1,  5,  10, 20, 30,   40,   50,    60, 70,
+                                      80, 90, 95, 98, 99, 99.5, 99.9, 99.99, 100};
+
+// [[percentile, microseconds], ...]; 0 is the minimum and 100 the maximum.
+std::string LatencyCdf(const Histogram& h) {
+  std::string out = "[";
+  bool first = true;
+  for (const double pct : kCdfPercentiles) {
+    const uint64_t ns = pct == 0 ? h.min() : pct == 100 ? h.max() : h.Quantile(pct / 100);
+    fmt::format_to(std::back_inserter(out), "{}[{},{:.1f}]", first ? "" : ",", pct, Us(ns));
+    first = false;
+  }
+  out += ']';
+  return out;
+}
+
 }  // namespace
 
 bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
@@ -62,8 +97,14 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
   c->duration_s = o.duration.value_or(5);
   c->warmup_s = o.warmup.value_or(o.messages != 0 ? 0 : 1);
 
-  if (o.transport != "resp") {
-    *error = fmt::format("transport '{}' is not available yet (only resp)", o.transport);
+  if (o.transport == "resp") {
+    c->transport = Transport::kResp;
+  } else if (o.transport == "ws") {
+    c->transport = Transport::kWebSocket;
+  } else if (o.transport == "sse") {
+    c->transport = Transport::kSse;
+  } else {
+    *error = fmt::format("--transport must be resp, ws or sse, not '{}'", o.transport);
     return false;
   }
   if (o.mode == "channel") {
@@ -74,6 +115,14 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
     c->mode = SubscribeMode::kShard;
   } else {
     *error = fmt::format("--mode must be channel, pattern or shard, not '{}'", o.mode);
+    return false;
+  }
+  if (c->transport != Transport::kResp && c->mode == SubscribeMode::kShard) {
+    *error = "--mode shard needs --transport resp (the gateway has no shard channels)";
+    return false;
+  }
+  if (c->transport == Transport::kResp && !o.gateway_ports.empty()) {
+    *error = "--gateway-port applies to --transport ws or sse";
     return false;
   }
 
@@ -167,7 +216,23 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
     *error = "durations must be positive (warmup and settle may be 0)";
     return false;
   }
-  return Resolve(o.host, o.port, &c->address, error);
+  if (!Resolve(o.host, o.port, &c->address, error)) return false;
+
+  // Where subscribers go: RESP to --sub-port (else --port), the gateway transports to
+  // --gateway-port; on --sub-host, else --host.
+  c->chain = o.sub_host.has_value() || !o.sub_ports.empty();
+  const std::string& sub_host = o.sub_host.value_or(o.host);
+  if (c->transport == Transport::kResp) {
+    c->sub_ports = o.sub_ports.empty() ? std::vector<int>{o.port} : o.sub_ports;
+  } else {
+    c->sub_ports = o.gateway_ports.empty() ? std::vector<int>{8080} : o.gateway_ports;
+  }
+  for (const int port : c->sub_ports) {
+    c->sub_addresses.emplace_back();
+    if (!Resolve(sub_host, port, &c->sub_addresses.back(), error)) return false;
+    c->sub_authorities.push_back(Authority(sub_host, port));
+  }
+  return true;
 }
 
 int ExitStatus(const RunResult& r) {
@@ -194,6 +259,13 @@ std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& 
       .Int("port", o.port)
       .Int("resp", c.resp.protocol)
       .Str("transport", o.transport);
+  if (c.chain) {
+    j.Str("sub_host", o.sub_host.value_or(o.host));
+    j.Raw("sub_ports", PortList(o.sub_ports.empty() ? std::vector<int>{o.port} : o.sub_ports));
+  }
+  if (c.transport != Transport::kResp) {
+    j.Str("gateway_host", o.sub_host.value_or(o.host)).Raw("gateway_ports", PortList(c.sub_ports));
+  }
   j.Str("mode", o.mode).Uint("publishers", c.publishers).Uint("subscribers", c.subscribers);
   j.Uint("channels", c.channels).Uint("payload", c.payload).Str("pacing", PacingName(c.pacing));
   if (c.pacing == Pacing::kPipeline) j.Uint("pipeline", c.pipeline);
@@ -206,6 +278,7 @@ std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& 
 
   j.Begin("metrics");
   j.Num("setup_s", r.setup_s, 3);
+  if (c.chain) j.Num("probe_s", r.probe_s, 3);
   // Totals over the whole run: the integrity figures.
   j.Uint("sent", r.sent)
       .Uint("replies", r.replies)
@@ -244,6 +317,22 @@ std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& 
       j.Num("latency_p50_us", Us(h.Quantile(0.5)), 1).Num("latency_p90_us", Us(h.Quantile(0.9)), 1);
       j.Num("latency_p99_us", Us(h.Quantile(0.99)), 1);
       j.Num("latency_p999_us", Us(h.Quantile(0.999)), 1).Num("latency_max_us", Us(h.max()), 1);
+      if (c.scenario == "latency") j.Raw("latency_cdf", LatencyCdf(h));
+    }
+    if (!r.latency_by_sub.empty() && h.count() > 0) {
+      // Keyed by the port each group of subscribers connected to (one per replica in a chain).
+      j.Begin("latency_by_port");
+      for (size_t i = 0; i < r.latency_by_sub.size(); ++i) {
+        const Histogram& p = r.latency_by_sub[i];
+        j.Begin(std::to_string(c.sub_ports[i])).Uint("samples", p.count());
+        if (p.count() > 0) {
+          j.Num("p50_us", Us(p.Quantile(0.5)), 1).Num("p90_us", Us(p.Quantile(0.9)), 1);
+          j.Num("p99_us", Us(p.Quantile(0.99)), 1).Num("p999_us", Us(p.Quantile(0.999)), 1);
+          j.Num("max_us", Us(p.max()), 1);
+        }
+        j.End();
+      }
+      j.End();
     }
     if (c.pacing == Pacing::kRate && r.send_lag.count() > 0) {
       j.Num("send_lag_p99_us", Us(r.send_lag.Quantile(0.99)), 1);
