@@ -540,6 +540,71 @@ class ConnectionClosed(AssertionError):
     pass
 
 
+class ByteStream:
+    """A TCP client connection with a receive buffer, for the HTTP and WebSocket tests: reads
+    until a marker, an exact count or the end. `eof` says the server closed; `reset` that it
+    did so with a TCP RST rather than a FIN."""
+
+    def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.settimeout(timeout)
+        self.sock.connect(("127.0.0.1", port))
+        self.buf = bytearray()
+        self.eof = False
+        self.reset = False
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _recv(self):
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except ConnectionResetError:
+            self.reset = True
+            chunk = b""
+        except socket.timeout:
+            raise AssertionError(f"no data from the server within {self.sock.gettimeout()}s; "
+                                 f"buffered: {bytes(self.buf[:200])!r}") from None
+        if not chunk:
+            self.eof = True
+            raise ConnectionClosed(f"connection closed; buffered: {bytes(self.buf[:300])!r}")
+        self.buf += chunk
+
+    def read_until(self, marker):
+        while marker not in self.buf:
+            self._recv()
+        i = self.buf.index(marker) + len(marker)
+        out = bytes(self.buf[:i])
+        del self.buf[:i]
+        return out
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._recv()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def read_until_eof(self):
+        """Everything until the server closes the connection."""
+        try:
+            while True:
+                self._recv()
+        except ConnectionClosed:
+            pass
+        out = bytes(self.buf)
+        self.buf.clear()
+        return out
+
+
 def diff_note(expected, got):
     """' (first difference at byte N: expected ... got ...)' for long byte strings."""
     n = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b),

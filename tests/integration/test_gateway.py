@@ -18,65 +18,11 @@ import harness
 from harness import IO_TIMEOUT, Server, herald_only, wait_until
 
 
-class ConnectionClosed(AssertionError):
-    pass
+ConnectionClosed = harness.ConnectionClosed
 
 
-class Http:
+class Http(harness.ByteStream):
     """A raw HTTP/1.1 client connection with a receive buffer."""
-
-    def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        if source:
-            self.sock.bind((source, 0))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(timeout)
-        self.sock.connect(("127.0.0.1", port))
-        self.buf = bytearray()
-        self.eof = False
-
-    def close(self):
-        self.sock.close()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def _recv(self):
-        try:
-            chunk = self.sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            raise ConnectionClosed("connection closed; buffered: %r" % bytes(self.buf[:300]))
-        self.buf += chunk
-
-    def read_until(self, marker):
-        while marker not in self.buf:
-            self._recv()
-        i = self.buf.index(marker) + len(marker)
-        out = bytes(self.buf[:i])
-        del self.buf[:i]
-        return out
-
-    def read_exact(self, n):
-        while len(self.buf) < n:
-            self._recv()
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-    def read_until_eof(self):
-        try:
-            while True:
-                self._recv()
-        except ConnectionClosed:
-            pass
-        out = bytes(self.buf)
-        self.buf.clear()
-        return out
 
     def response(self):
         """One response with a Content-Length body: (status, {lower name: value}, body)."""

@@ -49,8 +49,7 @@ TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 MAX_MESSAGE = 16 * 1024 * 1024
 
 
-class Closed(AssertionError):
-    """The server closed the TCP connection while more bytes were expected."""
+Closed = harness.ConnectionClosed
 
 
 def mask_bytes(payload, key):
@@ -107,18 +106,14 @@ def accept_key(key):
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
 
 
-class WsClient:
+class WsClient(harness.ByteStream):
     """A raw WebSocket client: masks what it sends (unless told not to) and checks every server
     frame against RFC 6455 (unmasked, RSV clear, known opcode, minimal length encoding, control
     frames FIN and at most 125 bytes)."""
 
     def __init__(self, port, path, headers=(), key=None, version="13", send_after=b"",
                  timeout=IO_TIMEOUT):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(timeout)
-        self.buf = bytearray()
-        self.reset = False  # the connection ended with a TCP RST rather than a FIN
+        super().__init__(port, timeout=timeout)
         self.key = base64.b64encode(os.urandom(16)).decode() if key is None else key
         lines = [f"GET {path} HTTP/1.1", "Host: localhost", "Upgrade: websocket",
                  "Connection: Upgrade"]
@@ -136,13 +131,7 @@ class WsClient:
                 name, _, value = line.partition(":")
                 self.headers[name.strip().lower()] = value.strip()
 
-    def close(self):
-        self.sock.close()
-
-    # -- bytes --------------------------------------------------------------------------------
-
-    def send(self, data):
-        self.sock.sendall(data)
+    # -- bytes ---------------------------------------------------------------------------------
 
     def send_chunks(self, data, size, until_closed=False):
         """`data` in writes of `size` bytes (TCP_NODELAY: each write leaves as its own
@@ -155,45 +144,6 @@ class WsClient:
                 if not until_closed:
                     raise
                 return
-
-    def _recv(self):
-        try:
-            chunk = self.sock.recv(1 << 20)
-        except ConnectionResetError:
-            self.reset = True
-            chunk = b""
-        except socket.timeout:
-            raise AssertionError(f"no data from the server within {self.sock.gettimeout()}s; "
-                                 f"buffered: {bytes(self.buf[:200])!r}")
-        if not chunk:
-            raise Closed(f"connection closed; buffered: {bytes(self.buf[:200])!r}")
-        self.buf += chunk
-
-    def read_until(self, marker):
-        while marker not in self.buf:
-            self._recv()
-        i = self.buf.index(marker) + len(marker)
-        out = bytes(self.buf[:i])
-        del self.buf[:i]
-        return out
-
-    def read_exact(self, n):
-        while len(self.buf) < n:
-            self._recv()
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-    def read_to_eof(self):
-        """Everything until the server closes the connection."""
-        try:
-            while True:
-                self._recv()
-        except Closed:
-            pass
-        out = bytes(self.buf)
-        self.buf.clear()
-        return out
 
     # -- frames -------------------------------------------------------------------------------
 
@@ -280,7 +230,7 @@ class WsTestBase(unittest.TestCase):
             self.assertEqual(ws.recv_message(), (TEXT, b"still alive"))
             ws.send(frame(CLOSE, close_payload(1000)))
             self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-            self.assertEqual(ws.read_to_eof(), b"")
+            self.assertEqual(ws.read_until_eof(), b"")
         finally:
             ws.close()
 
@@ -320,7 +270,7 @@ class WsTestBase(unittest.TestCase):
             reason = payload[2:]
             reason.decode("utf-8")  # the server's reason must be UTF-8 itself
         if eof:
-            self.assertEqual(ws.read_to_eof(), b"")
+            self.assertEqual(ws.read_until_eof(), b"")
             # A FIN, not a RST: the server reads (and drops) whatever the client still sends.
             self.assertFalse(ws.reset, "the server reset the connection")
         return reason
@@ -867,7 +817,7 @@ class Case7Close(WsTestBase):
         clean TCP close (FIN) from the server."""
         ws.send(frame(CLOSE, sent))
         self.assertEqual(ws.recv_message(), (CLOSE, echoed))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
         self.assertFalse(ws.reset, "the server reset the connection instead of closing it")
 
     def test_7_1_1_message_then_close(self):
@@ -879,13 +829,13 @@ class Case7Close(WsTestBase):
         ws = self.ws()
         ws.send(frame(CLOSE, close_payload(1000)) + frame(CLOSE, close_payload(1000)))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_7_1_3_ping_after_close_is_not_answered(self):
         ws = self.ws()
         ws.send(frame(CLOSE, close_payload(1000)) + frame(PING, b"Hello World!"))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_7_1_4_text_after_close_is_not_echoed(self):
         ws = self.ws()
@@ -893,7 +843,7 @@ class Case7Close(WsTestBase):
         self.sync(other)
         ws.send(frame(CLOSE, close_payload(1000)) + frame(TEXT, b"Hello World!"))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
         # Not published either: the other subscriber sees only its own sync.
         self.sync(other, b"after")
 
@@ -902,7 +852,7 @@ class Case7Close(WsTestBase):
         ws.send(frame(TEXT, b"fragment1", fin=False) + frame(CLOSE, close_payload(1000)) +
                 frame(CONT, b"fragment2"))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_7_1_6_large_message_then_close_then_ping(self):
         ws = self.ws()
@@ -910,7 +860,7 @@ class Case7Close(WsTestBase):
         ws.send(frame(TEXT, payload) + frame(CLOSE, close_payload(1000)) + frame(PING, b"x"))
         self.assertEqual(ws.recv_message(), (TEXT, payload))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_7_3_1_close_without_payload(self):
         self.clean_close(self.ws(), b"", b"")
@@ -959,7 +909,7 @@ class Case7Close(WsTestBase):
         ws = self.ws()
         ws.send_chunks(frame(CLOSE, close_payload(1001, b"bye")), 1)
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1001)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_7_x_closing_unsubscribes(self):
         ws = self.ws()
@@ -1014,7 +964,7 @@ class Case7Close(WsTestBase):
         ws = self.ws()
         ws.send(frame(TEXT, b"half", fin=False))
         ws.sock.shutdown(socket.SHUT_WR)
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1211,7 +1161,7 @@ class Case10Misc(WsTestBase):
         self.assertEqual(ws.recv_message(), (BINARY, b"two"))
         self.assertEqual(ws.recv_message(), (PONG, b"three"))
         self.assertEqual(ws.recv_message(), (CLOSE, close_payload(1000)))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
 
     def test_10_x_mask_keys_vary_per_frame(self):
         ws = self.ws()
@@ -1325,7 +1275,7 @@ class HandshakeTest(WsTestBase):
         self.addCleanup(ws.close)
         self.assertEqual(ws.status, 426)
         ws.read_exact(int(ws.headers["content-length"]))
-        self.assertEqual(ws.read_to_eof(), b"")
+        self.assertEqual(ws.read_until_eof(), b"")
         conn = self.server.connect()
         self.addCleanup(conn.close)
         self.assertEqual(conn.cmd("PUBSUB", "NUMSUB", self.channel), [self.channel.encode(), 0])
