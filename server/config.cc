@@ -294,8 +294,10 @@ constexpr Directive kDirectives[] = {
     // Type::kReplicaOf knows those members.
     {.name = "masterauth", .field = &Config::masterauth},
     {.name = "masteruser", .field = &Config::masteruser},
-    IgnoredInt(kNoReplication, "min-replicas-max-lag", "10", 0, kIntMax, 0, "min-slaves-max-lag"),
-    IgnoredInt(kNoReplication, "min-replicas-to-write", "0", 0, kIntMax, 0, "min-slaves-to-write"),
+    // Active as far as Redis lets them act on pub/sub: INFO's min_slaves_good_slaves. Redis's
+    // -NOREPLICAS refusal is for write commands, which PUBLISH is not.
+    IgnoredInt(kActive, "min-replicas-max-lag", "10", 0, kIntMax, 0, "min-slaves-max-lag"),
+    IgnoredInt(kActive, "min-replicas-to-write", "0", 0, kIntMax, 0, "min-slaves-to-write"),
     IgnoredEnum(kNoReplication, "propagation-error-behavior", "ignore",
                 "ignore panic panic-on-replicas"),
     // CONFIG SET raises values below 16kb to 16kb (Redis's minimum backlog); a file keeps them.

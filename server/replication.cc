@@ -8,6 +8,7 @@
 #include <netdb.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -862,6 +863,18 @@ void ReplicationManager::WriteInfo(std::string* out) const {
     field("replica_announced", setting("replica-announced") == "yes" ? 1 : 0);
   }
   field("connected_slaves", replicas_.size());
+  // Redis counts, when both min-replicas directives are set, the replicas whose last ACK is at
+  // most min-replicas-max-lag seconds old.
+  const std::string to_write = setting("min-replicas-to-write");
+  const std::string max_lag = setting("min-replicas-max-lag");
+  if (to_write != "0" && !to_write.empty() && max_lag != "0" && !max_lag.empty()) {
+    const uint64_t lag_limit_s = std::strtoull(max_lag.c_str(), nullptr, 10);
+    size_t good = 0;
+    for (const RespSession* replica : replicas_) {
+      if ((now - replica->replica_peer().ack_ms) / 1000 <= lag_limit_s) ++good;
+    }
+    field("min_slaves_good_slaves", good);
+  }
   size_t index = 0;
   for (const RespSession* replica : replicas_) {
     const ReplicaPeer& peer = replica->replica_peer();

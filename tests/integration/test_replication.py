@@ -270,6 +270,22 @@ class InfoRoleTest(ReplicationTestCase):
                       "repl_backlog_size", "repl_backlog_first_byte_offset",
                       "repl_backlog_histlen"]
 
+    def test_min_replicas_count_good_replicas_and_never_block_publish(self):
+        m = self.node("--min-replicas-to-write", "2", "--min-replicas-max-lag", "10")
+        r = self.node(*replicaof(m))
+        self.wait_link_up(r)
+        self.wait_replicas(m, 1)
+        # The first ACK arrives within a second of the link coming up.
+        h.wait_until(lambda: self.info(m).get("min_slaves_good_slaves") == "1",
+                     message="one good replica")
+        fields = list(self.info(m))
+        self.assertEqual(fields.index("min_slaves_good_slaves"),
+                         fields.index("connected_slaves") + 1)
+        # Two are asked for, one is there: PUBLISH is not a write command, so it still runs.
+        self.assertEqual(m.admin.cmd("PUBLISH", self.ch, "x"), 0)
+        self.assertEqual(m.admin.cmd("CONFIG", "SET", "min-replicas-max-lag", "0"), b"OK")
+        self.assertNotIn("min_slaves_good_slaves", self.info(m))
+
     def test_info_replication_and_role(self):
         m = self.node()
         r = self.node(*replicaof(m))
