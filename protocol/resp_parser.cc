@@ -46,10 +46,24 @@ int HexValue(char c) {
 
 }  // namespace
 
+const std::vector<std::string_view>& RequestParser::args() const {
+  static const std::vector<std::string_view> kNone;
+  return args_ != nullptr ? *args_ : kNone;
+}
+
+std::vector<std::string_view>& RequestParser::Args() {
+  if (args_ == nullptr) {
+    own_args_ = std::make_unique<std::vector<std::string_view>>();
+    args_ = own_args_.get();
+  }
+  return *args_;
+}
+
 RequestResult RequestParser::Parse(std::string_view data, size_t* consumed) {
   *consumed = 0;
-  args_.clear();
-  if (args_.capacity() > kMaxRetainedArgs) args_ = {};
+  std::vector<std::string_view>& args = Args();
+  args.clear();
+  if (args.capacity() > kMaxRetainedArgs) args = {};
   if (failed_) return RequestResult::kError;
   // Less data than was already examined breaks the calling contract; starting the request over
   // is cheap and keeps every offset inside `data`.
@@ -62,7 +76,7 @@ void RequestParser::Reset() {
   ClearProgress();
   failed_ = false;
   error_.clear();
-  args_.clear();
+  if (args_ != nullptr) args_->clear();
   if (inline_) {
     inline_->storage.clear();
     inline_->args.clear();
@@ -197,8 +211,9 @@ RequestResult RequestParser::ParseMultibulk(std::string_view data, size_t* consu
     --remaining_;
   }
 
-  args_.reserve(spans_.size());
-  for (const auto& [offset, len] : spans_) args_.push_back(data.substr(offset, len));
+  std::vector<std::string_view>& args = Args();
+  args.reserve(spans_.size());
+  for (const auto& [offset, len] : spans_) args.push_back(data.substr(offset, len));
   *consumed = pos_;
   ClearProgress();
   return RequestResult::kOk;
@@ -222,10 +237,11 @@ RequestResult RequestParser::ParseInline(std::string_view data, size_t* consumed
   size_t line_len = newline;
   if (line_len > 0 && data[line_len - 1] == '\r') --line_len;
   if (!SplitInline(data.substr(0, line_len))) return Fail(kUnbalancedQuotes);
-  args_.reserve(inline_->args.size());
+  std::vector<std::string_view>& args = Args();
+  args.reserve(inline_->args.size());
   for (const InlineArg& arg : inline_->args) {
-    args_.push_back(arg.in_storage ? std::string_view(inline_->storage).substr(arg.offset, arg.len)
-                                   : data.substr(arg.offset, arg.len));
+    args.push_back(arg.in_storage ? std::string_view(inline_->storage).substr(arg.offset, arg.len)
+                                  : data.substr(arg.offset, arg.len));
   }
   *consumed = newline + 1;
   ClearProgress();

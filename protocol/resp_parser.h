@@ -52,6 +52,9 @@ enum class RequestResult {
 class RequestParser {
  public:
   explicit RequestParser(RequestLimits limits = {}) : limits_(limits) {}
+  // Not copyable: args_ may be shared storage.
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
 
   // Parses the request at the start of `data` (see the class comment for the calling pattern).
   // Sets *consumed to the request's length on kOk and to 0 otherwise. Reads only inside `data`
@@ -59,7 +62,11 @@ class RequestParser {
   RequestResult Parse(std::string_view data, size_t* consumed);
 
   // The arguments of the request the last Parse() returned kOk for; empty otherwise.
-  const std::vector<std::string_view>& args() const { return args_; }
+  const std::vector<std::string_view>& args() const;
+  // Makes the parser put args() into `storage` (which must outlive it) instead of a vector of
+  // its own. A server whose connections run their commands one at a time gives them all the
+  // same one, so an idle connection carries no argument vector.
+  void set_args_storage(std::vector<std::string_view>* storage) { args_ = storage; }
   // Redis's text for the last kError, without the leading "ERR "; empty otherwise. Never holds
   // CR or LF (Redis shows them as spaces), so it can be sent as `-ERR <text>\r\n` as is.
   std::string_view error() const { return error_; }
@@ -109,7 +116,10 @@ class RequestParser {
   size_t scan_pos_ = 0;
   bool scan_blocked_ = false;
   bool failed_ = false;
-  std::vector<std::string_view> args_;
+  // Where args() live: the storage set_args_storage() gave, else own_args_ (made on first use).
+  std::vector<std::string_view>& Args();
+  std::vector<std::string_view>* args_ = nullptr;
+  std::unique_ptr<std::vector<std::string_view>> own_args_;
   // Inline commands (telnet, redis-benchmark's PING_INLINE) are rare: their scratch space is
   // allocated on first use, so a connection that never sends one does not carry it.
   struct InlineState {

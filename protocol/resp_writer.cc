@@ -11,7 +11,7 @@ namespace {
 // Writes `*`/`>` header or `$<len>\r\n<bytes>\r\n` into `p`; returns the end.
 char* PutLine(char* p, char type, int64_t n) {
   *p++ = type;
-  p = std::to_chars(p, p + 24, n).ptr;
+  p = std::to_chars(p, p + 20, n).ptr;  // an int64 takes at most 20 characters
   *p++ = '\r';
   *p++ = '\n';
   return p;

@@ -143,6 +143,11 @@ class WsDecoder {
   std::string_view close_reason() const;
   // Whether a fragmented message has started and not ended yet.
   bool in_message() const { return in_message_; }
+  // Whether the decoder rests between frames: no frame header or payload partly read, no
+  // fragmented message open, no close frame or error reported. A new decoder with the same
+  // limits would then decode what follows exactly as this one, so an owner may drop it (with
+  // its buffers) and make a new one when more bytes arrive.
+  bool idle() const { return state_ == State::kHeader && header_len_ == 0 && !in_message_; }
 
   // Starts over as on a new connection (keeps the limits) and releases the message buffer.
   void Reset();

@@ -94,7 +94,7 @@ void ServerSection(Server& server, std::string* out) {
 void ClientsSection(Server& server, std::string* out) {
   size_t max_in = 0;
   size_t max_out = 0;
-  for (auto& [id, connection] : server.connections()) {
+  for (const Connection* connection : server.connections()) {
     max_in = std::max(max_in, connection->input_capacity());
     max_out = std::max(max_out, connection->output().bytes());
   }

@@ -127,6 +127,8 @@ class Connection {
   std::unique_ptr<uv_write_t> write_req_;
   std::unique_ptr<uv_connect_t> connect_req_;
   uint64_t id_;
+  static constexpr uint32_t kNotInTable = UINT32_MAX;
+  uint32_t table_index_ = kNotInTable;  // position in Server::connections_
   std::string peer_;
   bool is_unix_ = false;
   bool peer_is_loopback_ = false;

@@ -96,7 +96,7 @@ bool MatchesType(const RespSession& client, ClientClass type, bool want_master) 
 // Every RESP client, ordered by id like Redis's client list.
 std::vector<RespSession*> RespClients(Server& server) {
   std::vector<RespSession*> clients;
-  for (auto& [id, connection] : server.connections()) {
+  for (Connection* connection : server.connections()) {
     if (auto* session = dynamic_cast<RespSession*>(connection)) clients.push_back(session);
   }
   std::sort(clients.begin(), clients.end(),

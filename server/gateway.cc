@@ -112,6 +112,9 @@ bool Gateway::Start(std::string* error) {
     return false;
   }
   ApplyHistoryLimits();
+  // The first SHA-1 through OpenSSL maps in a couple of MB of libcrypto and its provider state:
+  // a fixed cost of serving WebSockets at all, paid here rather than by the first client.
+  protocol::WsAcceptKey("dGhlIHNhbXBsZSBub25jZQ==");
   server_->broker().AddObserver(this);
   observing_ = true;
   uv_timer_start(&timer_, OnTick, kTickMs, kTickMs);
@@ -195,14 +198,28 @@ void Gateway::ApplyHistoryLimits() {
                        .max_age_ms = static_cast<uint64_t>(cfg.gateway_history_age) * 1000});
 }
 
+void Gateway::Add(GatewayConnection* connection) {
+  connection->registry_index_ = static_cast<uint32_t>(connections_.size());
+  connections_.push_back(connection);
+}
+
+void Gateway::Remove(GatewayConnection* connection) {
+  const size_t index = connection->registry_index_;
+  if (index >= connections_.size() || connections_[index] != connection) return;
+  // Swap-remove: the last connection takes the freed slot.
+  connections_[index] = connections_.back();
+  connections_[index]->registry_index_ = static_cast<uint32_t>(index);
+  connections_.pop_back();
+}
+
 void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->Tick(); }
 
 void Gateway::Tick() {
   uint64_t now = server_->now_ms();
   ApplyHistoryLimits();  // CONFIG SET may have changed them
   if (++tick_count_ % 4 == 0) history_.Expire(now);
-  // OnTick may close a connection, which removes it from the set.
-  std::vector<GatewayConnection*> all(connections_.begin(), connections_.end());
+  // OnTick may close a connection, which removes it from the registry.
+  std::vector<GatewayConnection*> all(connections_);
   for (GatewayConnection* connection : all) connection->OnTick(now);
 }
 
@@ -222,6 +239,20 @@ protocol::WsDecoderLimits WsLimitsFrom(const Config& config) {
   protocol::WsDecoderLimits limits;
   limits.max_message_size = config.gateway_ws_max_message;
   return limits;
+}
+
+// The channels and patterns an SSE or poll request names: the one in its path, then every
+// `channel=` and `pattern=` query parameter.
+std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
+    std::string_view channel, const std::vector<protocol::QueryParam>& params) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> names;
+  if (!channel.empty()) names.first.emplace_back(channel);
+  for (const auto& param : params) {
+    if (param.value.empty()) continue;
+    if (param.name == "channel") names.first.push_back(param.value);
+    if (param.name == "pattern") names.second.push_back(param.value);
+  }
+  return names;
 }
 
 // The history a resuming client missed, over channels and patterns, in id order. A message of
@@ -280,9 +311,8 @@ std::string GapJson(const Gateway& gateway, std::string_view since) {
 GatewayConnection::GatewayConnection(Server* server, uint64_t id, Gateway* gateway)
     : Connection(server, id),
       gateway_(gateway),
-      reader_(LimitsFrom(server->config())),
-      decoder_(WsLimitsFrom(server->config())) {
-  phase_start_ms_ = server->now_ms();
+      reader_(std::make_unique<protocol::HttpRequestReader>(LimitsFrom(server->config()))),
+      mode_ms_(server->now_ms()) {
   gateway_->Add(this);
 }
 
@@ -320,10 +350,10 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
       // A request (or a new connection's first one) must arrive whole within the header
       // deadline, however slowly its bytes trickle in (slowloris); between requests an idle
       // keep-alive connection is closed silently.
-      bool fresh = requests_ == 0 && !in_request_;
+      bool fresh = !had_request_ && !in_request_;
       uint64_t limit_s =
           in_request_ || fresh ? cfg.gateway_header_timeout : cfg.gateway_keepalive_timeout;
-      if (limit_s > 0 && now_ms - phase_start_ms_ > limit_s * 1000) {
+      if (limit_s > 0 && now_ms - mode_ms_ > limit_s * 1000) {
         if (in_request_ || fresh) {
           Respond(408, "text/plain", "request timeout\n", {}, true);
         } else {
@@ -334,10 +364,10 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
     }
     case Mode::kSse: {
       uint64_t interval = static_cast<uint64_t>(cfg.gateway_sse_heartbeat) * 1000;
-      if (interval > 0 && now_ms - last_heartbeat_ms_ >= interval) {
+      if (interval > 0 && now_ms - mode_ms_ >= interval) {
         static const protocol::SharedBytes kHeartbeat = protocol::SharedBytes::Copy(":\n\n");
         QueueShared(kHeartbeat);
-        last_heartbeat_ms_ = now_ms;
+        mode_ms_ = now_ms;
       }
       break;
     }
@@ -349,16 +379,16 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
       if (now_ms - last_interaction_ms() > 2 * interval + kTickMs) {
         Log(LogLevel::kVerbose, "Closing unresponsive WebSocket client {}", peer());
         Close();
-      } else if (now_ms - last_heartbeat_ms_ >= interval) {
+      } else if (now_ms - mode_ms_ >= interval) {
         std::string ping;
         protocol::AppendWsFrame(WsOpcode::kPing, "", &ping);
         Queue(ping);
-        last_heartbeat_ms_ = now_ms;
+        mode_ms_ = now_ms;
       }
       break;
     }
     case Mode::kPoll:
-      if (now_ms >= poll_deadline_ms_) {
+      if (now_ms >= mode_ms_) {
         FinishPoll();
         Respond(200, "application/json",
                 Dump({{"messages", Json::array()},
@@ -372,8 +402,7 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
     case Mode::kDone:
       break;
     case Mode::kWsLinger:
-      if (now_ms - last_interaction_ms() > kWsLingerIdleMs ||
-          now_ms - phase_start_ms_ > kWsLingerMaxMs) {
+      if (now_ms - last_interaction_ms() > kWsLingerIdleMs || now_ms - mode_ms_ > kWsLingerMaxMs) {
         Close();
       }
       break;
@@ -382,8 +411,10 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
 
 void GatewayConnection::FinishPoll() {
   server_->broker().UnsubscribeAll(this);
-  if (mode_ == Mode::kPoll || mode_ == Mode::kPollDone) mode_ = Mode::kHttp;
-  phase_start_ms_ = server_->now_ms();
+  if (mode_ == Mode::kPoll || mode_ == Mode::kPollDone) {
+    mode_ = Mode::kHttp;
+    mode_ms_ = server_->now_ms();
+  }
 }
 
 size_t GatewayConnection::ProcessInput(std::string_view data) {
@@ -408,7 +439,7 @@ size_t GatewayConnection::ProcessInput(std::string_view data) {
 size_t GatewayConnection::ProcessHttp(std::string_view data) {
   size_t used = 0;
   while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
-    if (requests_ == 0 && !in_request_ &&
+    if (!had_request_ && !in_request_ &&
         server_->connection_count() > static_cast<size_t>(server_->config().maxclients)) {
       // maxclients counts gateway connections too; the server left the answer to us.
       Respond(503, "text/plain", "max number of clients reached\n", {}, true);
@@ -416,10 +447,10 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
     }
     if (!in_request_) {
       in_request_ = true;
-      phase_start_ms_ = server_->now_ms();
+      mode_ms_ = server_->now_ms();
     }
     size_t consumed = 0;
-    HttpResult result = reader_.Feed(data.substr(used), &consumed);
+    HttpResult result = reader_->Feed(data.substr(used), &consumed);
     used += consumed;
     switch (result) {
       case HttpResult::kNeedMore:
@@ -427,10 +458,15 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
       case HttpResult::kOk:
       case HttpResult::kUpgrade:
         in_request_ = false;
-        ++requests_;
+        had_request_ = true;
         ++gateway_->counters().requests;
-        phase_start_ms_ = server_->now_ms();
+        mode_ms_ = server_->now_ms();
         HandleRequest(result == HttpResult::kUpgrade);
+        if (mode_ == Mode::kSse || mode_ == Mode::kWebSocket) {
+          // No more HTTP on this connection: free the reader and the request it still holds
+          // (its headers alone take a few hundred bytes).
+          reader_.reset();
+        }
         if (mode_ == Mode::kWebSocket && used < data.size()) {
           // Frames sent right behind the handshake.
           used += ProcessWebSocket(data.substr(used));
@@ -438,8 +474,8 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
         break;
       default: {
         int status = protocol::HttpStatusFor(result);
-        Log(LogLevel::kVerbose, "HTTP error {} from {}: {}", status, peer(), reader_.error());
-        Respond(status, "text/plain", fmt::format("{}\n", reader_.error()), {}, true);
+        Log(LogLevel::kVerbose, "HTTP error {} from {}: {}", status, peer(), reader_->error());
+        Respond(status, "text/plain", fmt::format("{}\n", reader_->error()), {}, true);
         return data.size();
       }
     }
@@ -449,7 +485,9 @@ size_t GatewayConnection::ProcessHttp(std::string_view data) {
 
 void GatewayConnection::Respond(int status, std::string_view content_type, std::string_view body,
                                 std::string_view extra_headers, bool close) {
-  bool keep = !close && reader_.request().keep_alive && !reader_.request().upgrade;
+  // Not called once the reader is gone (SSE, WebSocket); if it were, it would close.
+  bool keep =
+      !close && reader_ != nullptr && reader_->request().keep_alive && !reader_->request().upgrade;
   if (status >= 400) ++gateway_->counters().errors;
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, ReasonPhrase(status));
   if (!body.empty() || status != 204) {
@@ -477,7 +515,8 @@ bool GatewayConnection::OriginAllowed(std::string_view origin) const {
 }
 
 std::string GatewayConnection::CorsHeaders() const {
-  const std::string* origin = reader_.request().FindHeader("Origin");
+  if (reader_ == nullptr) return {};
+  const std::string* origin = reader_->request().FindHeader("Origin");
   if (origin == nullptr || !OriginAllowed(*origin)) return {};
   return fmt::format("Access-Control-Allow-Origin: {}\r\nVary: Origin\r\n", *origin);
 }
@@ -493,7 +532,7 @@ bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* 
   if (AddressAllowed(server_->config().gateway_publish_from, PeerIp(peer()))) return true;
   const std::string& token = server_->config().gateway_publish_token;
   if (token.empty()) return false;
-  if (reader_.request().Header("Authorization") == "Bearer " + token) return true;
+  if (reader_->request().Header("Authorization") == "Bearer " + token) return true;
   // Browsers cannot set headers on a WebSocket: the token may come as a query parameter.
   if (params != nullptr) {
     const std::string* value = FindParam(*params, "token");
@@ -503,7 +542,7 @@ bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* 
 }
 
 void GatewayConnection::HandleRequest(bool upgrade) {
-  protocol::HttpRequest& request = reader_.request();
+  protocol::HttpRequest& request = reader_->request();
   head_only_ = request.method == "HEAD";
   protocol::TargetParts target = protocol::SplitTarget(request.target);
   std::vector<protocol::QueryParam> params;
@@ -627,20 +666,14 @@ void GatewayConnection::HandleRequest(bool upgrade) {
   json_protocol_ = target.path == "/ws";
   if (const std::string* last_event = FindParam(params, "lastEventId");
       json_protocol_ && last_event != nullptr) {
-    resume_ = *last_event;
+    ws_name_ = *last_event;
   }
   StartWebSocket(channel);
 }
 
 void GatewayConnection::StartSse(std::string_view channel,
                                  const std::vector<protocol::QueryParam>& params) {
-  std::vector<std::string> channels;
-  std::vector<std::string> patterns;
-  if (!channel.empty()) channels.emplace_back(channel);
-  for (const auto& param : params) {
-    if (param.name == "channel" && !param.value.empty()) channels.push_back(param.value);
-    if (param.name == "pattern" && !param.value.empty()) patterns.push_back(param.value);
-  }
+  const auto [channels, patterns] = RequestedNames(channel, params);
   if (channels.empty() && patterns.empty()) {
     Respond(400, "text/plain", "no channel or pattern given\n", {}, true);
     return;
@@ -659,7 +692,7 @@ void GatewayConnection::StartSse(std::string_view channel,
   // Resume: the browser's Last-Event-ID header, or lastEventId for polyfills that cannot set
   // headers. Missed messages of the named channels and patterns come first, after a gap notice
   // if the history does not reach back to that id.
-  const std::string* last_event = reader_.request().FindHeader("Last-Event-ID");
+  const std::string* last_event = reader_->request().FindHeader("Last-Event-ID");
   if (last_event == nullptr) last_event = FindParam(params, "lastEventId");
   if (last_event != nullptr && !last_event->empty()) {
     Missed missed = CollectMissed(*gateway_, channels, patterns, *last_event, server_->now_ms());
@@ -680,22 +713,16 @@ void GatewayConnection::StartSse(std::string_view channel,
   }
   Queue(head);
   mode_ = Mode::kSse;
-  last_heartbeat_ms_ = server_->now_ms();
-  for (const std::string& name : channels) {
-    server_->broker().Subscribe(this, SubKind::kChannel, name);
-  }
-  for (const std::string& name : patterns) {
-    server_->broker().Subscribe(this, SubKind::kPattern, name);
-  }
+  mode_ms_ = server_->now_ms();
+  SubscribeAll(channels, patterns);
 }
 
 void GatewayConnection::StartWebSocket(std::string_view channel) {
   mode_ = Mode::kWebSocket;
-  last_heartbeat_ms_ = server_->now_ms();
-  reader_.Reset();
+  mode_ms_ = server_->now_ms();
   if (!json_protocol_) {
-    channel_.assign(channel);
-    server_->broker().Subscribe(this, SubKind::kChannel, channel_);
+    ws_name_.assign(channel);
+    server_->broker().Subscribe(this, SubKind::kChannel, ws_channel());
   }
 }
 
@@ -767,15 +794,19 @@ void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
   QueueShared(text ? text : binary);
 }
 
+void GatewayConnection::SubscribeAll(const std::vector<std::string>& channels,
+                                     const std::vector<std::string>& patterns) {
+  for (const std::string& name : channels) {
+    server_->broker().Subscribe(this, SubKind::kChannel, name);
+  }
+  for (const std::string& name : patterns) {
+    server_->broker().Subscribe(this, SubKind::kPattern, name);
+  }
+}
+
 void GatewayConnection::HandlePoll(std::string_view channel,
                                    const std::vector<protocol::QueryParam>& params) {
-  std::vector<std::string> channels;
-  std::vector<std::string> patterns;
-  if (!channel.empty()) channels.emplace_back(channel);
-  for (const auto& param : params) {
-    if (param.name == "channel" && !param.value.empty()) channels.push_back(param.value);
-    if (param.name == "pattern" && !param.value.empty()) patterns.push_back(param.value);
-  }
+  const auto [channels, patterns] = RequestedNames(channel, params);
   if (channels.empty() && patterns.empty()) {
     Respond(400, "text/plain", "no channel or pattern given\n");
     return;
@@ -810,31 +841,32 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     return;
   }
   mode_ = Mode::kPoll;
-  poll_deadline_ms_ = server_->now_ms() + timeout_s * 1000;
-  for (const std::string& name : channels) {
-    server_->broker().Subscribe(this, SubKind::kChannel, name);
-  }
-  for (const std::string& name : patterns) {
-    server_->broker().Subscribe(this, SubKind::kPattern, name);
-  }
+  mode_ms_ = server_->now_ms() + timeout_s * 1000;
+  SubscribeAll(channels, patterns);
 }
 
 size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
   size_t used = 0;
   while (mode_ == Mode::kWebSocket && !closing() && !close_after_reply()) {
+    if (decoder_ == nullptr) {
+      decoder_ = std::make_unique<protocol::WsDecoder>(WsLimitsFrom(server_->config()));
+    }
     size_t consumed = 0;
-    WsEvent event = decoder_.Feed(data.substr(used), &consumed);
+    WsEvent event = decoder_->Feed(data.substr(used), &consumed);
     used += consumed;
     switch (event) {
       case WsEvent::kNeedMore:
+        // Between frames a new decoder would carry on exactly like this one: drop it, so that
+        // an idle WebSocket holds neither the decoder nor a message buffer.
+        if (decoder_->idle()) decoder_.reset();
         return data.size();
       case WsEvent::kMessage:
         ++gateway_->counters().websocket_messages_in;
-        HandleWsMessage(decoder_.opcode(), decoder_.payload());
+        HandleWsMessage(decoder_->opcode(), decoder_->payload());
         break;
       case WsEvent::kPing: {
         std::string pong;
-        protocol::AppendWsFrame(WsOpcode::kPong, decoder_.payload(), &pong);
+        protocol::AppendWsFrame(WsOpcode::kPong, decoder_->payload(), &pong);
         Queue(pong);
         break;
       }
@@ -842,13 +874,13 @@ size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
         break;
       case WsEvent::kClose:
         // A non-null empty reason: the codec memcpy()s it.
-        SendWsClose(decoder_.close_code(), std::string_view("", 0));
+        SendWsClose(decoder_->close_code(), std::string_view("", 0));
         return data.size();
       case WsEvent::kError:
         Log(LogLevel::kVerbose, "WebSocket protocol error from {}: {}", peer(),
-            decoder_.close_reason());
+            decoder_->close_reason());
         ++gateway_->counters().errors;
-        SendWsClose(decoder_.close_code(), decoder_.close_reason());
+        SendWsClose(decoder_->close_code(), decoder_->close_reason());
         return data.size();
     }
   }
@@ -870,7 +902,7 @@ void GatewayConnection::SendWsClose(uint16_t code, std::string_view reason) {
   if (closing()) return;
   if (output().empty() && shutdown(fd(), SHUT_WR) == 0) {
     mode_ = Mode::kWsLinger;
-    phase_start_ms_ = server_->now_ms();
+    mode_ms_ = server_->now_ms();
     return;
   }
   mode_ = Mode::kDone;
@@ -892,11 +924,11 @@ void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payloa
     HandleJsonCommand(payload);
     return;
   }
-  if (!may_publish_ || !ChannelAllowed(channel_)) {
+  if (!may_publish_ || !ChannelAllowed(ws_channel())) {
     SendWsClose(protocol::kWsClosePolicyViolation, "publishing not allowed");
     return;
   }
-  gateway_->Publish(channel_, payload, opcode == WsOpcode::kBinary);
+  gateway_->Publish(ws_channel(), payload, opcode == WsOpcode::kBinary);
 }
 
 void GatewayConnection::HandleJsonCommand(std::string_view text) {
@@ -939,7 +971,7 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       }
       ack(pattern ? "psubscribe" : "subscribe", pattern ? "pattern" : "channel", args[i]);
     }
-    if (!resume_.empty() && !added.empty()) ReplayJson(added, pattern);
+    if (!resume_id().empty() && !added.empty()) ReplayJson(added, pattern);
   } else if (name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE") {
     bool pattern = name == "PUNSUBSCRIBE";
     SubKind kind = pattern ? SubKind::kPattern : SubKind::kChannel;
@@ -975,8 +1007,8 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
 void GatewayConnection::ReplayJson(const std::vector<std::string>& names, bool pattern) {
   static const std::vector<std::string> kNone;
   Missed missed = CollectMissed(*gateway_, pattern ? kNone : names, pattern ? names : kNone,
-                                resume_, server_->now_ms());
-  if (missed.gap) PushJson(GapJson(*gateway_, resume_));
+                                resume_id(), server_->now_ms());
+  if (missed.gap) PushJson(GapJson(*gateway_, resume_id()));
   for (size_t i = 0; i < missed.messages.size(); ++i) {
     Json push = {{"type", pattern ? "pmessage" : "message"},
                  {"channel", missed.channels[i]},

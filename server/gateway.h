@@ -3,10 +3,11 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <vector>
 
 #include "protocol/http_request.h"
 #include "protocol/websocket.h"
@@ -60,8 +61,9 @@ class Gateway : public PublishObserver {
   Server& server() { return *server_; }
 
   // Connection registry for the timer; called by GatewayConnection's constructor and OnClosing.
-  void Add(GatewayConnection* connection) { connections_.insert(connection); }
-  void Remove(GatewayConnection* connection) { connections_.erase(connection); }
+  // Remove() of a connection that is not registered does nothing.
+  void Add(GatewayConnection* connection);
+  void Remove(GatewayConnection* connection);
 
   // Set while a WebSocket binary message is being published, so that WebSocket subscribers
   // receive it as a binary frame too (the broker's Delivery carries no opcode). Messages from
@@ -118,7 +120,9 @@ class Gateway : public PublishObserver {
   uint64_t last_publish_id_ = 0;
   Counters counters_;
   uint64_t tick_count_ = 0;
-  std::unordered_set<GatewayConnection*> connections_;
+  // The live gateway connections, in no particular order. Each knows its position
+  // (GatewayConnection::registry_index_), so removal is O(1) with no per-connection hash node.
+  std::vector<GatewayConnection*> connections_;
 };
 
 // One HTTP client of the gateway. Starts as an HTTP/1.1 connection (keep-alive, pipelining);
@@ -144,12 +148,14 @@ class GatewayConnection : public Connection, public Subscriber {
   void OnClosing() override;
 
  private:
+  friend class Gateway;  // keeps registry_index_
+
   // What the connection speaks now.
   enum class Mode : uint8_t {
     kHttp,       // reading requests, answering them
     kSse,        // streaming events; input is ignored
     kWebSocket,  // exchanging frames
-    kPoll,       // a long-poll waiting for a message of channel_
+    kPoll,       // a long-poll waiting for a message of its subscriptions
     kPollDone,   // a long-poll was answered from a delivery; unsubscribe, then back to kHttp
     kDone,       // a final response or close frame is queued; input is ignored
     kWsLinger,   // our close frame and a FIN are sent; input is discarded until the peer
@@ -163,6 +169,8 @@ class GatewayConnection : public Connection, public Subscriber {
   void StartSse(std::string_view channel, const std::vector<protocol::QueryParam>& params);
   void StartWebSocket(std::string_view channel);
   void HandlePoll(std::string_view channel, const std::vector<protocol::QueryParam>& params);
+  void SubscribeAll(const std::vector<std::string>& channels,
+                    const std::vector<std::string>& patterns);
   // /ws with lastEventId: what a SUBSCRIBE / PSUBSCRIBE adds is first replayed from history.
   void ReplayJson(const std::vector<std::string>& names, bool pattern);
   void FinishPoll();
@@ -182,22 +190,41 @@ class GatewayConnection : public Connection, public Subscriber {
   bool PublishAllowed(const std::vector<protocol::QueryParam>* params) const;
   // Whether gateway-publish-channels lets gateway clients publish to `channel`.
   bool ChannelAllowed(std::string_view channel) const;
+  // WebSocket on /ws/<channel> (!json_protocol_): the channel.
+  const std::string& ws_channel() const { return ws_name_; }
+  // WebSocket on /ws (json_protocol_): the lastEventId to resume from, empty for none.
+  const std::string& resume_id() const { return ws_name_; }
 
+  // An idle event stream or WebSocket must cost the server little (the target is under 1 KB per
+  // connection with everything else it holds), so what only one mode needs lives on the heap
+  // for just that mode, and the small members are packed at the end.
   Gateway* gateway_;
-  protocol::HttpRequestReader reader_;
-  protocol::WsDecoder decoder_;
+  // The request reader while the connection speaks HTTP: created with the connection, released
+  // (with the last request) when it becomes an event stream or a WebSocket. Null from then on,
+  // and Respond()/CorsHeaders(), the only readers of the request outside HandleRequest(), are
+  // not called in those modes.
+  std::unique_ptr<protocol::HttpRequestReader> reader_;
+  // kWebSocket: the frame decoder, created when frame bytes arrive and dropped again as soon as
+  // it rests between frames (WsDecoder::idle()), so an idle WebSocket holds none.
+  std::unique_ptr<protocol::WsDecoder> decoder_;
+  // The time the mode's timer counts from, by mode (one field, as each mode needs one):
+  //   kHttp       when the current request or the idle keep-alive period began
+  //   kSse        when the last heartbeat was sent (or the stream started)
+  //   kWebSocket  when the last ping was sent (or the upgrade happened)
+  //   kPoll       when to answer with no messages (a deadline, not a start)
+  //   kWsLinger   when our close frame and FIN went out
+  uint64_t mode_ms_ = 0;
+  // kWebSocket on /ws/<channel>: the channel; on /ws: the lastEventId the client resumes from,
+  // as it sent it (empty: no resume). See ws_channel() and resume_id().
+  std::string ws_name_;
+  uint32_t registry_index_ = 0;  // position in Gateway::connections_
   Mode mode_ = Mode::kHttp;
-  bool in_request_ = false;         // bytes of an unfinished request have arrived
-  bool head_only_ = false;          // the current request is HEAD
-  bool multi_stream_ = false;       // SSE with several subscriptions: JSON envelopes
-  bool json_protocol_ = false;      // WebSocket on /ws
-  bool may_publish_ = false;        // WebSocket: incoming messages may be published
-  uint64_t requests_ = 0;           // complete requests read so far
-  uint64_t phase_start_ms_ = 0;     // when the current request or the idle period began
-  uint64_t last_heartbeat_ms_ = 0;  // SSE heartbeat or WebSocket ping last sent
-  uint64_t poll_deadline_ms_ = 0;   // kPoll: when to answer with no messages
-  std::string channel_;             // /ws/<channel>
-  std::string resume_;              // /ws?lastEventId=: the id as the client sent it
+  bool in_request_ : 1 = false;     // bytes of an unfinished request have arrived
+  bool had_request_ : 1 = false;    // a complete request has been read
+  bool head_only_ : 1 = false;      // the current request is HEAD
+  bool multi_stream_ : 1 = false;   // SSE with several subscriptions: JSON envelopes
+  bool json_protocol_ : 1 = false;  // WebSocket on /ws
+  bool may_publish_ : 1 = false;    // WebSocket: incoming messages may be published
 };
 
 }  // namespace herald::server

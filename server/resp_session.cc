@@ -9,7 +9,8 @@
 namespace herald::server {
 
 RespSession::RespSession(Server* server, uint64_t id)
-    : Connection(server, id), writer_(&reply_buffer_, 2) {
+    : Connection(server, id), writer_(&server->reply_scratch(), 2) {
+  parser_.set_args_storage(&server->args_scratch());
   authenticated_ = server->config().requirepass.empty();
   parser_.limits().max_bulk_len = server->config().proto_max_bulk_len;
 }
@@ -18,7 +19,7 @@ RespSession::~RespSession() = default;
 
 void RespSession::set_resp(int resp) {
   resp_ = resp;
-  writer_ = protocol::RespWriter(&reply_buffer_, resp);
+  writer_ = protocol::RespWriter(&server_->reply_scratch(), resp);
 }
 
 void RespSession::Push(std::string_view bytes) { Queue(bytes); }
@@ -84,6 +85,7 @@ size_t RespSession::ProcessInput(std::string_view data) {
       Close();
       return data.size();
     }
+    server_->reply_scratch().clear();
     ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
     FinishCommand();
   }
@@ -91,16 +93,17 @@ size_t RespSession::ProcessInput(std::string_view data) {
 }
 
 void RespSession::FinishCommand() {
+  std::string& reply = server_->reply_scratch();
   // A replica gets the replication stream and nothing else (Redis never answers REPLCONF ACK,
   // and nothing else is expected from a replica).
   if (link_role_ != LinkRole::kClient) {
-    reply_buffer_.clear();
+    reply.clear();
     return;
   }
   // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already.
   switch (reply_mode_) {
     case ReplyMode::kOn:
-      Queue(reply_buffer_);
+      Queue(reply);
       break;
     case ReplyMode::kOff:
       break;
@@ -112,8 +115,8 @@ void RespSession::FinishCommand() {
       reply_mode_ = ReplyMode::kOn;
       break;
   }
-  reply_buffer_.clear();
-  if (reply_buffer_.capacity() > 64 * 1024) reply_buffer_.shrink_to_fit();
+  reply.clear();
+  if (reply.capacity() > 64 * 1024) reply.shrink_to_fit();
 }
 
 void RespSession::Reset() {

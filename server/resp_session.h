@@ -110,8 +110,7 @@ class RespSession : public Connection, public Subscriber {
   void FinishCommand();
 
   protocol::RequestParser parser_;
-  std::string reply_buffer_;
-  protocol::RespWriter writer_;
+  protocol::RespWriter writer_;  // into Server::reply_scratch()
   int resp_ = 2;
   bool authenticated_ = false;
   int db_ = 0;

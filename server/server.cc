@@ -206,8 +206,7 @@ void Server::Shutdown() {
     listener.release();
   }
   http_listeners_.clear();
-  std::vector<Connection*> all;
-  for (auto& [id, connection] : connections_) all.push_back(connection);
+  std::vector<Connection*> all = connections_;
   for (Connection* connection : all) connection->Close();
   uv_prepare_stop(&prepare_);
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
@@ -234,7 +233,7 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
 void Server::HandleConnection(Listener* listener) {
   uint64_t id = next_id_++;
   Connection* connection = listener->http ? http_factory_(this, id) : factory_(this, id);
-  connections_.emplace(id, connection);
+  AddConnection(connection);
   int rc = connection->Accept(listener->stream(), listener->is_unix);
   if (rc != 0) {
     Log(LogLevel::kWarning, "Accepting client connection: {}", uv_strerror(rc));
@@ -263,10 +262,20 @@ void Server::HandleConnection(Listener* listener) {
 void Server::NeedsAttention(Connection* connection) { attention_.push_back(connection); }
 
 void Server::AddConnection(Connection* connection) {
-  connections_.emplace(connection->id(), connection);
+  if (connection->table_index_ != Connection::kNotInTable) return;
+  connection->table_index_ = static_cast<uint32_t>(connections_.size());
+  connections_.push_back(connection);
 }
 
-void Server::Unregister(Connection* connection) { connections_.erase(connection->id()); }
+void Server::Unregister(Connection* connection) {
+  uint32_t index = connection->table_index_;
+  if (index == Connection::kNotInTable) return;
+  Connection* last = connections_.back();
+  connections_[index] = last;
+  last->table_index_ = index;
+  connections_.pop_back();
+  connection->table_index_ = Connection::kNotInTable;
+}
 
 void Server::Release(Connection* connection) {
   if (!connection->dirty_) delete connection;
@@ -306,7 +315,7 @@ void Server::Cron() {
   const Config& cfg = config();
   uint64_t now = now_ms();
   std::vector<Connection*> idle;
-  for (auto& [id, connection] : connections_) {
+  for (Connection* connection : connections_) {
     if (!connection->output().empty()) connection->CheckOutputLimits();
     // Like Redis, pub/sub subscribers are never closed for being idle.
     if (cfg.timeout > 0 && connection->idle_timeout_applies() &&

@@ -66,13 +66,19 @@ class Server {
   const Config& config() const { return config_->config(); }
   ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
+  // Where the command being run writes its reply (RespSession::reply()). Commands run one at
+  // a time, so every connection shares it instead of carrying a buffer of its own.
+  std::string& reply_scratch() { return reply_scratch_; }
+  // Likewise for the arguments of the request being run (RequestParser::set_args_storage).
+  std::vector<std::string_view>& args_scratch() { return args_scratch_; }
   uint64_t now_ms() const { return uv_now(&loop_); }
   uint64_t start_ms() const { return start_ms_; }
   const std::string& run_id() const { return run_id_; }
   int tcp_port() const { return config().port; }
 
   // Every live connection by id (CLIENT LIST, CLIENT KILL, INFO clients).
-  const std::unordered_map<uint64_t, Connection*>& connections() const { return connections_; }
+  // Every client connection, in no particular order (CLIENT LIST, INFO, cron).
+  const std::vector<Connection*>& connections() const { return connections_; }
   size_t connection_count() const { return connections_.size(); }
 
   // Re-applies the settings CONFIG SET may change at run time (listeners, log level, ...).
@@ -122,7 +128,9 @@ class Server {
   ConnectionFactory http_factory_;
   std::vector<std::unique_ptr<Listener>> http_listeners_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unordered_map<uint64_t, Connection*> connections_;
+  // Each connection knows its position (Connection::table_index_): removal is a swap with the
+  // last, and the table costs 8 bytes per connection instead of a hash node and bucket.
+  std::vector<Connection*> connections_;
   std::vector<Connection*> attention_;
   std::vector<Connection*> attention_work_;
   std::unique_ptr<char[]> read_buffer_;
@@ -132,6 +140,8 @@ class Server {
   uv_signal_t sigint_;
   uint64_t next_id_ = 1;
   uint64_t start_ms_ = 0;
+  std::string reply_scratch_;
+  std::vector<std::string_view> args_scratch_;
   std::string run_id_;
   bool shutting_down_ = false;
 };

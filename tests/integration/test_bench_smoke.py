@@ -322,23 +322,28 @@ class FakeGateway:
         if target.startswith("/ws"):
             key = headers["sec-websocket-key"].encode()
             accept = base64.b64encode(hashlib.sha1(key + self.WS_GUID).digest())
-            send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-            if target.startswith("/ws/"):
-                self._add("channel", urllib.parse.unquote(target[4:]),
-                          lambda ch, pat, payload: self._ws_deliver(send, counter, payload))
+            # Like herald: subscribed by the time the response head is out (the tool counts
+            # on it), and no message can overtake the head.
+            with send_lock:
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
+                             b"\r\n\r\n")
+                if target.startswith("/ws/"):
+                    self._add("channel", urllib.parse.unquote(target[4:]),
+                              lambda ch, pat, payload: self._ws_deliver(send, counter, payload))
             self._ws_read(conn, rest, send, counter)
         else:
-            send(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                 b"Cache-Control: no-cache\r\n\r\nretry: 1000\n: padding\n\n")
-            if target.startswith("/sse/"):
-                self._add("channel", urllib.parse.unquote(target[5:]),
-                          lambda ch, pat, payload: self._sse_deliver(send, counter, payload))
-            else:
-                query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
-                prefix = query["pattern"][0][:-1]
-                self._add("pattern", prefix, lambda ch, pat, payload: self._sse_deliver(
-                    send, counter, self._envelope(ch, pat, payload, counter[0])))
+            with send_lock:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             b"Cache-Control: no-cache\r\n\r\nretry: 1000\n: padding\n\n")
+                if target.startswith("/sse/"):
+                    self._add("channel", urllib.parse.unquote(target[5:]),
+                              lambda ch, pat, payload: self._sse_deliver(send, counter, payload))
+                else:
+                    query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+                    prefix = query["pattern"][0][:-1]
+                    self._add("pattern", prefix, lambda ch, pat, payload: self._sse_deliver(
+                        send, counter, self._envelope(ch, pat, payload, counter[0])))
             while conn.recv(65536):
                 pass
 

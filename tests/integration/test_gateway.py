@@ -138,7 +138,8 @@ def start_gateway(*args):
             if status == 200:
                 server.gport = gport
                 return server
-        except OSError as e:
+        except (OSError, ConnectionClosed) as e:
+            # The port was free when picked; another test's process may have taken it since.
             last = e
         server.stop()
     raise AssertionError(f"gateway did not come up: {last!r}")

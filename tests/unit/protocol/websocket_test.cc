@@ -655,6 +655,27 @@ TEST_CASE("WsDecoder payload views, state and Reset") {
   }
 }
 
+TEST_CASE("WsDecoder::idle only between frames and messages") {
+  WsDecoder decoder;
+  size_t consumed = 0;
+  CHECK(decoder.idle());
+  const std::string whole = Masked(kFin | kText, "hello");
+  // Every proper prefix leaves a frame half read.
+  for (size_t n = 1; n < whole.size(); ++n) {
+    WsDecoder partial;
+    REQUIRE(partial.Feed(std::string_view(whole).substr(0, n), &consumed) == WsEvent::kNeedMore);
+    CHECK_FALSE(partial.idle());
+  }
+  REQUIRE(decoder.Feed(whole, &consumed) == WsEvent::kMessage);
+  CHECK(decoder.idle());
+  REQUIRE(decoder.Feed(Masked(kText, "frag"), &consumed) == WsEvent::kNeedMore);
+  CHECK_FALSE(decoder.idle());  // a fragmented message is open
+  REQUIRE(decoder.Feed(Masked(kFin | kCont, "ment"), &consumed) == WsEvent::kMessage);
+  CHECK(decoder.idle());
+  REQUIRE(decoder.Feed(CloseFrame(1000, ""), &consumed) == WsEvent::kClose);
+  CHECK_FALSE(decoder.idle());  // closed: it must not be replaced by a fresh one
+}
+
 TEST_CASE("WsDecoder default limit admits Autobahn's 16 MiB messages") {
   WsDecoder decoder;
   size_t consumed = 0;
