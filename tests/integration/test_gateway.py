@@ -9,8 +9,10 @@ wait_until): no test sleeps and then asserts.
 import base64
 import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import time
 import unittest
 
@@ -806,6 +808,55 @@ class HistoryTest(GatewayTestBase):
         msg_id = self.publish("wj", "x")
         self.assertEqual(ws.recv_json(), {"type": "message", "channel": "wj", "data": "x",
                                           "id": msg_id})
+
+
+CURL = shutil.which("curl")
+
+
+@unittest.skipUnless(CURL, "curl is not installed")
+class CurlTest(GatewayTestBase):
+    """The README's curl examples, with the real curl."""
+
+    def curl(self, *args, **kw):
+        return subprocess.Popen([CURL, "-sS", "--max-time", "60", *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.server.gport}{path}"
+
+    def test_sse_stream_with_curl(self):
+        proc = self.curl("-N", self.url("/sse/curl"))
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        self.wait_numsub("curl", 1)
+        pub = self.resp()
+        pub.cmd("PUBLISH", "curl", "hello")
+        pub.cmd("PUBLISH", "curl", "two\nlines")
+        lines = []
+        while lines.count(b"") < 2:  # "retry:", then two events, each ended by an empty line
+            lines.append(proc.stdout.readline().rstrip(b"\n"))
+        events = [line for line in lines if line.startswith(b"data: ")]
+        self.assertEqual(events, [b"data: hello", b"data: two", b"data: lines"])
+        self.assertEqual(lines[0], b"retry: 2000")
+        self.assertEqual(sum(1 for line in lines if line.startswith(b"id: ")), 2)
+
+    def test_publish_and_poll_with_curl(self):
+        out = subprocess.run([CURL, "-sS", "-X", "POST", "--data-binary", "first",
+                              self.url("/publish/curlp")], capture_output=True, check=True)
+        first = json.loads(out.stdout)["id"]
+        subprocess.run([CURL, "-sS", "-X", "POST", "--data-binary", "second",
+                        self.url("/publish/curlp")], capture_output=True, check=True)
+        out = subprocess.run([CURL, "-sS", self.url(f"/poll/curlp?since={first}&timeout=0")],
+                             capture_output=True, check=True)
+        reply = json.loads(out.stdout)
+        self.assertEqual([m["data"] for m in reply["messages"]], ["second"])
+        # Long-poll: curl waits until a message comes.
+        proc = self.curl(self.url(f"/poll/curlp?since={reply['last_id']}&timeout=60"))
+        self.addCleanup(proc.kill)
+        self.wait_numsub("curlp", 1)
+        self.resp().cmd("PUBLISH", "curlp", "third")
+        stdout, _ = proc.communicate(timeout=60)
+        self.assertEqual([m["data"] for m in json.loads(stdout)["messages"]], ["third"])
 
 
 @herald_only("the HTTP gateway is herald's own")
