@@ -52,6 +52,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -540,20 +541,56 @@ class ConnectionClosed(AssertionError):
     pass
 
 
+def tcp_connect(host, port, timeout, source=None, rcvbuf=None, family=None):
+    """A connected TCP socket with TCP_NODELAY (each send leaves at once on loopback), bound to
+    `source` and with a receive buffer of `rcvbuf` bytes when given."""
+    fam = family or (socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock = socket.socket(fam, socket.SOCK_STREAM)
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if source:
+        sock.bind((source, 0))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.settimeout(timeout)
+    sock.connect((host, port))
+    return sock
+
+
+def ws_mask(payload, key):
+    """XOR `payload` with the 4-byte `key` (linear time even for 16 MiB, via big integers)."""
+    n = len(payload)
+    if n == 0:
+        return b""
+    keystream = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(keystream, "big")).to_bytes(n, "big")
+
+
+def ws_frame(opcode, payload=b"", fin=True, rsv=0, mask=True, length=None, key=None):
+    """One WebSocket client frame (RFC 6455). `rsv` is the 3-bit RSV field (4 = RSV1, 2 = RSV2,
+    1 = RSV3); `length` overrides the declared payload length (for frames whose payload is sent
+    later or never); `mask=False` sends it unmasked, which a client must never do."""
+    first = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload) if length is None else length
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        header = struct.pack("!BB", first, mbit | n)
+    elif n < 65536:
+        header = struct.pack("!BBH", first, mbit | 126, n)
+    else:
+        header = struct.pack("!BBQ", first, mbit | 127, n)
+    if not mask:
+        return header + payload
+    key = os.urandom(4) if key is None else key
+    return header + key + ws_mask(payload, key)
+
+
 class ByteStream:
     """A TCP client connection with a receive buffer, for the HTTP and WebSocket tests: reads
     until a marker, an exact count or the end. `eof` says the server closed; `reset` that it
     did so with a TCP RST rather than a FIN."""
 
     def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        if source:
-            self.sock.bind((source, 0))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(timeout)
-        self.sock.connect(("127.0.0.1", port))
+        self.sock = tcp_connect("127.0.0.1", port, timeout, source=source, rcvbuf=rcvbuf)
         self.buf = bytearray()
         self.eof = False
         self.reset = False
@@ -633,15 +670,8 @@ class Conn:
             self.sock.settimeout(timeout)
             self.sock.connect(unix_path)
         else:
-            fam = family or (socket.AF_INET6 if ":" in host else socket.AF_INET)
-            self.sock = socket.socket(fam, socket.SOCK_STREAM)
-            if rcvbuf:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-            if source:
-                self.sock.bind((source, 0))
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.sock.settimeout(timeout)
-            self.sock.connect((host, port))
+            self.sock = tcp_connect(host, port, timeout, source=source, rcvbuf=rcvbuf,
+                                    family=family)
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -10,14 +10,12 @@ import base64
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
-import time
 import unittest
 
 import harness
-from harness import IO_TIMEOUT, Server, herald_only, wait_until
+from harness import Server, herald_only, wait_until
 
 
 ConnectionClosed = harness.ConnectionClosed
@@ -70,22 +68,7 @@ class WebSocket(Http):
                 headers[name.strip().lower()] = value.strip()
         return int(lines[0].split(" ")[1]), headers, head
 
-    @staticmethod
-    def frame(opcode, payload, fin=True, mask=True):
-        first = (0x80 if fin else 0) | opcode
-        n = len(payload)
-        mbit = 0x80 if mask else 0
-        if n < 126:
-            header = struct.pack("!BB", first, mbit | n)
-        elif n < 65536:
-            header = struct.pack("!BBH", first, mbit | 126, n)
-        else:
-            header = struct.pack("!BBQ", first, mbit | 127, n)
-        if not mask:
-            return header + payload
-        key = os.urandom(4)
-        masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-        return header + key + masked
+    frame = staticmethod(harness.ws_frame)
 
     def send_frame(self, opcode, payload, **kw):
         self.send(self.frame(opcode, payload, **kw))

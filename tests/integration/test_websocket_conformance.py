@@ -52,33 +52,8 @@ MAX_MESSAGE = 16 * 1024 * 1024
 Closed = harness.ConnectionClosed
 
 
-def mask_bytes(payload, key):
-    """XOR `payload` with the 4-byte `key` (linear time even for 16 MiB, via big integers)."""
-    n = len(payload)
-    if n == 0:
-        return b""
-    keystream = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(keystream, "little")).to_bytes(
-        n, "little")
-
-
-def frame(opcode, payload=b"", fin=True, rsv=0, mask=True, length=None, key=None):
-    """One client frame. `rsv` is the 3-bit RSV field (4 = RSV1, 2 = RSV2, 1 = RSV3);
-    `length` overrides the declared payload length (for frames whose payload is sent later or
-    never); `mask=False` sends it unmasked, which a client must never do."""
-    first = (0x80 if fin else 0) | (rsv << 4) | opcode
-    n = len(payload) if length is None else length
-    mbit = 0x80 if mask else 0
-    if n < 126:
-        header = struct.pack("!BB", first, mbit | n)
-    elif n < 65536:
-        header = struct.pack("!BBH", first, mbit | 126, n)
-    else:
-        header = struct.pack("!BBQ", first, mbit | 127, n)
-    if not mask:
-        return header + payload
-    key = os.urandom(4) if key is None else key
-    return header + key + mask_bytes(payload, key)
+mask_bytes = harness.ws_mask
+frame = harness.ws_frame
 
 
 def close_payload(code, reason=b""):
