@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <algorithm>
@@ -323,6 +324,12 @@ void Connection::Flush() {
   }
   CheckOutputLimits();
   if (close_after_reply_) Close();
+}
+
+bool Connection::ShutdownWrite() {
+  if (closing_ || !out_.empty() || write_in_flight_ != 0) return false;
+  int descriptor = fd();
+  return descriptor >= 0 && shutdown(descriptor, SHUT_WR) == 0;
 }
 
 void Connection::OnWriteDone(uv_write_t* req, int status) {

@@ -54,6 +54,10 @@ class Connection {
   // Writes as much queued output as the socket takes now; the rest goes out through one
   // uv_write in flight. Called by the server once per loop turn for every dirty connection.
   void Flush();
+  // Sends a FIN once everything queued is written (it must be: call after Flush()) and keeps
+  // the connection open for reading, so that a peer still sending gets no RST. False when
+  // output is still queued or the socket refuses; the caller then closes as usual.
+  bool ShutdownWrite();
 
   // Stops processing input; closes once everything queued is written (QUIT, protocol errors).
   void CloseAfterReply();

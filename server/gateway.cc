@@ -1,7 +1,6 @@
 #include "server/gateway.h"
 
 #include <fmt/format.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <climits>
@@ -15,16 +14,23 @@
 #include "protocol/utf8.h"
 #include "server/address_rule.h"
 #include "server/gateway_assets.h"
+#include "server/gateway_internal.h"
 #include "server/logging.h"
 #include "server/server.h"
 
 namespace herald::server {
 namespace {
 
+using gateway_detail::CollectMissed;
+using gateway_detail::Dump;
+using gateway_detail::FindParam;
+using gateway_detail::GapJson;
+using gateway_detail::Missed;
+
+using gateway_detail::Json;
 using protocol::HttpResult;
 using protocol::WsEvent;
 using protocol::WsOpcode;
-using Json = nlohmann::json;
 
 constexpr uint64_t kTickMs = 250;
 // After its close frame, a WebSocket connection keeps reading (and dropping) what the peer still
@@ -66,17 +72,23 @@ std::string_view ReasonPhrase(int status) {
   }
 }
 
-// JSON text of `value`; payloads that are not valid UTF-8 get U+FFFD for each bad sequence
-// rather than failing (JSON strings cannot carry arbitrary bytes).
-std::string Dump(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 // Splits "/prefix/<rest>" into the percent-decoded rest. Returns false if `path` is not under
 // `prefix` or the rest does not decode.
 bool PathParam(std::string_view path, std::string_view prefix, std::string* out) {
   if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return false;
   return protocol::PercentDecode(path.substr(prefix.size()), false, out);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the gateway's HTTP/SSE part (gateway.cc) and its WebSocket part
+// (gateway_websocket.cc).
+
+namespace gateway_detail {
+
+std::string Dump(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
@@ -87,7 +99,48 @@ const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
   return nullptr;
 }
 
-}  // namespace
+Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
+                     const std::vector<std::string>& patterns, std::string_view last_event,
+                     uint64_t now_ms) {
+  uint64_t since = gateway.ResolveId(last_event);
+  uint64_t last = gateway.last_offset();
+  ++gateway.counters().history_reads;
+  ChannelHistory& history = gateway.history();
+  Missed unsorted;
+  auto add = [&](const ChannelHistory::Range& range, std::string_view pattern) {
+    unsorted.gap = unsorted.gap || range.gap;
+    for (size_t i = 0; i < range.messages.size(); ++i) {
+      unsorted.messages.push_back(range.messages[i]);
+      unsorted.channels.push_back(range.channels[i]);
+      unsorted.patterns.push_back(pattern);
+    }
+  };
+  for (const std::string& name : channels) add(history.Since(name, since, last, now_ms), {});
+  for (const std::string& name : patterns) {
+    add(history.SinceMatching(name, since, last, now_ms), name);
+  }
+  std::vector<size_t> order(unsorted.messages.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return unsorted.messages[a]->id < unsorted.messages[b]->id;
+  });
+  Missed missed;
+  missed.gap = unsorted.gap;
+  if (missed.gap) ++gateway.counters().gaps;
+  for (size_t i : order) {
+    missed.messages.push_back(unsorted.messages[i]);
+    missed.channels.push_back(unsorted.channels[i]);
+    missed.patterns.push_back(unsorted.patterns[i]);
+  }
+  return missed;
+}
+
+std::string GapJson(const Gateway& gateway, std::string_view since) {
+  return Dump(
+      {{"type", "gap"}, {"since", since}, {"last_id", gateway.FormatId(gateway.last_offset())}});
+}
+
+}  // namespace gateway_detail
 
 // ---------------------------------------------------------------------------------------------
 // Gateway
@@ -235,12 +288,6 @@ protocol::HttpLimits LimitsFrom(const Config& config) {
   return limits;
 }
 
-protocol::WsDecoderLimits WsLimitsFrom(const Config& config) {
-  protocol::WsDecoderLimits limits;
-  limits.max_message_size = config.gateway_ws_max_message;
-  return limits;
-}
-
 // The channels and patterns an SSE or poll request names: the one in its path, then every
 // `channel=` and `pattern=` query parameter.
 std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
@@ -253,57 +300,6 @@ std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
     if (param.name == "pattern") names.second.push_back(param.value);
   }
   return names;
-}
-
-// The history a resuming client missed, over channels and patterns, in id order. A message of
-// a channel that is also matched by a pattern comes once per subscription, as it would live.
-struct Missed {
-  std::vector<const ChannelHistory::Message*> messages;
-  std::vector<std::string_view> channels;
-  std::vector<std::string_view> patterns;  // "" for a channel subscription
-  bool gap = false;
-};
-
-Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
-                     const std::vector<std::string>& patterns, std::string_view last_event,
-                     uint64_t now_ms) {
-  uint64_t since = gateway.ResolveId(last_event);
-  uint64_t last = gateway.last_offset();
-  ++gateway.counters().history_reads;
-  ChannelHistory& history = gateway.history();
-  Missed unsorted;
-  auto add = [&](const ChannelHistory::Range& range, std::string_view pattern) {
-    unsorted.gap = unsorted.gap || range.gap;
-    for (size_t i = 0; i < range.messages.size(); ++i) {
-      unsorted.messages.push_back(range.messages[i]);
-      unsorted.channels.push_back(range.channels[i]);
-      unsorted.patterns.push_back(pattern);
-    }
-  };
-  for (const std::string& name : channels) add(history.Since(name, since, last, now_ms), {});
-  for (const std::string& name : patterns) {
-    add(history.SinceMatching(name, since, last, now_ms), name);
-  }
-  std::vector<size_t> order(unsorted.messages.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return unsorted.messages[a]->id < unsorted.messages[b]->id;
-  });
-  Missed missed;
-  missed.gap = unsorted.gap;
-  if (missed.gap) ++gateway.counters().gaps;
-  for (size_t i : order) {
-    missed.messages.push_back(unsorted.messages[i]);
-    missed.channels.push_back(unsorted.channels[i]);
-    missed.patterns.push_back(unsorted.patterns[i]);
-  }
-  return missed;
-}
-
-// The gap notice's JSON: which id the client asked to resume after, and the newest id here.
-std::string GapJson(const Gateway& gateway, std::string_view since) {
-  return Dump(
-      {{"type", "gap"}, {"since", since}, {"last_id", gateway.FormatId(gateway.last_offset())}});
 }
 
 }  // namespace
@@ -843,180 +839,6 @@ void GatewayConnection::HandlePoll(std::string_view channel,
   mode_ = Mode::kPoll;
   mode_ms_ = server_->now_ms() + timeout_s * 1000;
   SubscribeAll(channels, patterns);
-}
-
-size_t GatewayConnection::ProcessWebSocket(std::string_view data) {
-  size_t used = 0;
-  while (mode_ == Mode::kWebSocket && !closing() && !close_after_reply()) {
-    if (decoder_ == nullptr) {
-      decoder_ = std::make_unique<protocol::WsDecoder>(WsLimitsFrom(server_->config()));
-    }
-    size_t consumed = 0;
-    WsEvent event = decoder_->Feed(data.substr(used), &consumed);
-    used += consumed;
-    switch (event) {
-      case WsEvent::kNeedMore:
-        // Between frames a new decoder would carry on exactly like this one: drop it, so that
-        // an idle WebSocket holds neither the decoder nor a message buffer.
-        if (decoder_->idle()) decoder_.reset();
-        return data.size();
-      case WsEvent::kMessage:
-        ++gateway_->counters().websocket_messages_in;
-        HandleWsMessage(decoder_->opcode(), decoder_->payload());
-        break;
-      case WsEvent::kPing: {
-        std::string pong;
-        protocol::AppendWsFrame(WsOpcode::kPong, decoder_->payload(), &pong);
-        Queue(pong);
-        break;
-      }
-      case WsEvent::kPong:
-        break;
-      case WsEvent::kClose:
-        // A non-null empty reason: the codec memcpy()s it.
-        SendWsClose(decoder_->close_code(), std::string_view("", 0));
-        return data.size();
-      case WsEvent::kError:
-        Log(LogLevel::kVerbose, "WebSocket protocol error from {}: {}", peer(),
-            decoder_->close_reason());
-        ++gateway_->counters().errors;
-        SendWsClose(decoder_->close_code(), decoder_->close_reason());
-        return data.size();
-    }
-  }
-  return data.size();
-}
-
-void GatewayConnection::SendWsClose(uint16_t code, std::string_view reason) {
-  std::string frame;
-  protocol::AppendWsCloseFrame(code, reason, &frame);
-  Queue(frame);
-  server_->broker().UnsubscribeAll(this);
-  // Closing the socket while the peer is still sending (the rest of a refused message, frames
-  // already in flight) would answer those bytes with a RST, which can destroy the close frame
-  // before the peer reads it: browsers and `ws` then report 1006 instead of our code. So write
-  // the close frame and a FIN now (RFC 6455 7.1.1: the server closes the TCP connection first)
-  // and discard input until the peer closes its side too (kWsLinger). A peer that does not even
-  // take the close frame right away gets the plain close after the write.
-  Flush();
-  if (closing()) return;
-  if (output().empty() && shutdown(fd(), SHUT_WR) == 0) {
-    mode_ = Mode::kWsLinger;
-    mode_ms_ = server_->now_ms();
-    return;
-  }
-  mode_ = Mode::kDone;
-  CloseAfterReply();
-}
-
-void GatewayConnection::PushJson(const std::string& json) {
-  std::string frame;
-  protocol::AppendWsFrame(WsOpcode::kText, json, &frame);
-  Queue(frame);
-}
-
-void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payload) {
-  if (json_protocol_) {
-    if (opcode != WsOpcode::kText) {
-      SendWsClose(protocol::kWsCloseUnsupportedData, "the /ws protocol is JSON text");
-      return;
-    }
-    HandleJsonCommand(payload);
-    return;
-  }
-  if (!may_publish_ || !ChannelAllowed(ws_channel())) {
-    SendWsClose(protocol::kWsClosePolicyViolation, "publishing not allowed");
-    return;
-  }
-  gateway_->Publish(ws_channel(), payload, opcode == WsOpcode::kBinary);
-}
-
-void GatewayConnection::HandleJsonCommand(std::string_view text) {
-  Json command = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto error = [this](std::string_view message) {
-    PushJson(Dump({{"type", "error"}, {"message", message}}));
-  };
-  if (!command.is_array() || command.empty() || !command[0].is_string()) {
-    error("expected a JSON array like [\"SUBSCRIBE\",\"channel\"]");
-    return;
-  }
-  std::vector<std::string> args;
-  for (const Json& item : command) {
-    if (!item.is_string()) {
-      error("every element must be a string");
-      return;
-    }
-    args.push_back(item.get<std::string>());
-  }
-  std::string name = args[0];
-  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  Broker& broker = server_->broker();
-  auto ack = [this](std::string_view type, std::string_view key, std::string_view value) {
-    PushJson(Dump({{"type", type},
-                   {key, value},
-                   {"count", static_cast<uint64_t>(channel_and_pattern_count())}}));
-  };
-  if (name == "PING") {
-    PushJson(args.size() > 1 ? Dump({{"type", "pong"}, {"data", args[1]}}) : "{\"type\":\"pong\"}");
-  } else if (name == "SUBSCRIBE" || name == "PSUBSCRIBE") {
-    if (args.size() < 2) {
-      error("wrong number of arguments");
-      return;
-    }
-    bool pattern = name == "PSUBSCRIBE";
-    std::vector<std::string> added;
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (broker.Subscribe(this, pattern ? SubKind::kPattern : SubKind::kChannel, args[i])) {
-        added.push_back(args[i]);
-      }
-      ack(pattern ? "psubscribe" : "subscribe", pattern ? "pattern" : "channel", args[i]);
-    }
-    if (!resume_id().empty() && !added.empty()) ReplayJson(added, pattern);
-  } else if (name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE") {
-    bool pattern = name == "PUNSUBSCRIBE";
-    SubKind kind = pattern ? SubKind::kPattern : SubKind::kChannel;
-    std::vector<std::string> names(args.begin() + 1, args.end());
-    if (names.empty()) names = broker.Names(this, kind);
-    for (const std::string& item : names) {
-      broker.Unsubscribe(this, kind, item);
-      ack(pattern ? "punsubscribe" : "unsubscribe", pattern ? "pattern" : "channel", item);
-    }
-  } else if (name == "PUBLISH") {
-    if (args.size() != 3) {
-      error("wrong number of arguments");
-      return;
-    }
-    if (!may_publish_) {
-      error("publishing not allowed");
-      return;
-    }
-    if (!ChannelAllowed(args[1])) {
-      error("publishing to this channel is not allowed");
-      return;
-    }
-    int64_t receivers = gateway_->Publish(args[1], args[2], false);
-    PushJson(Dump({{"type", "publish"},
-                   {"channel", args[1]},
-                   {"receivers", receivers},
-                   {"id", gateway_->IdJson(gateway_->last_publish_id())}}));
-  } else {
-    error("unknown command '" + args[0] + "'");
-  }
-}
-
-void GatewayConnection::ReplayJson(const std::vector<std::string>& names, bool pattern) {
-  static const std::vector<std::string> kNone;
-  Missed missed = CollectMissed(*gateway_, pattern ? kNone : names, pattern ? names : kNone,
-                                resume_id(), server_->now_ms());
-  if (missed.gap) PushJson(GapJson(*gateway_, resume_id()));
-  for (size_t i = 0; i < missed.messages.size(); ++i) {
-    Json push = {{"type", pattern ? "pmessage" : "message"},
-                 {"channel", missed.channels[i]},
-                 {"data", missed.messages[i]->payload},
-                 {"id", gateway_->FormatId(missed.messages[i]->id)}};
-    if (pattern) push["pattern"] = missed.patterns[i];
-    PushJson(Dump(push));
-  }
 }
 
 }  // namespace herald::server
