@@ -356,13 +356,16 @@ class RedisCliHintsTest(h.ServerTestCase):
             self.wait_for(master, prompt + re.escape(typed + hint), seen)
             os.write(master, b"\x15")  # Ctrl-U: clear the line
             self.wait_for(master, prompt + rb"\r", seen)
+        # Each command waits for the prompt after its output: until linenoise is back in raw mode
+        # (it then draws the prompt) the terminal is cooked, and entering raw mode (TCSAFLUSH)
+        # discards whatever was typed meanwhile.
         os.write(master, b"help publish\r")
-        out = self.wait_for(master, rb"group: pubsub", seen)
+        out = self.wait_for(master, rb"group: pubsub(.|\n)*" + prompt, seen)
         self.assertIn(b"PUBLISH channel message", out)
         self.assertIn(b"summary: Post a message to a channel", out)
         self.assertIn(b"since: 2.0.0", out)
         os.write(master, b"help client kill\r")
-        out = self.wait_for(master, rb"group: connection", seen)
+        out = self.wait_for(master, rb"group: connection(.|\n)*" + prompt, seen)
         self.assertIn(b"CLIENT KILL ip:port|[ID client-id]", out)
         self.assertIn(b"summary: Kill the connection of a client", out)
 
