@@ -12,4 +12,12 @@ bool ParseInt64(std::string_view text, int64_t* value);
 // Case-insensitive ASCII comparison (command names, keywords).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// The value of a hexadecimal digit of either case, or -1.
+constexpr int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace herald::protocol

@@ -9,11 +9,14 @@
 #include <cstring>
 #include <span>
 
+#include "protocol/numbers.h"
 #include "server/address_rule.h"
 #include "server/config_table.h"
 
 namespace herald::server::config_table {
 namespace {
+
+using protocol::HexValue;
 
 // Redis's CONFIG_BINDADDR_MAX.
 constexpr size_t kMaxBindAddresses = 16;
@@ -47,17 +50,6 @@ std::string_view Trim(std::string_view s, std::string_view chars) {
   size_t end = s.find_last_not_of(chars);
   return s.substr(begin, end - begin + 1);
 }
-
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 // Splits a config line into arguments with Redis's sdssplitargs() rules: blanks separate
 // arguments; "double quotes" understand \n \r \t \b \a \xHH and \<any>; 'single quotes' only \';
