@@ -1,6 +1,8 @@
 #include "protocol/numbers.h"
 
+#include <charconv>
 #include <limits>
+#include <system_error>
 
 namespace herald::protocol {
 
@@ -49,6 +51,17 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
     if (x != y) return false;
   }
+  return true;
+}
+
+bool ParseUint64(std::string_view text, uint64_t* value) {
+  if (text.empty() || text.size() > 20) return false;
+  if (text[0] == '0' && text.size() > 1) return false;
+  uint64_t parsed = 0;
+  // from_chars alone would accept a prefix and stop; the pointer check demands every byte.
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), parsed);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size()) return false;
+  *value = parsed;
   return true;
 }
 

@@ -9,6 +9,11 @@ namespace herald::protocol {
 // with no leading zeros ("0" alone is fine), nothing else, no overflow. Returns false otherwise.
 bool ParseInt64(std::string_view text, int64_t* value);
 
+// Parses an unsigned 64-bit decimal with no sign, no whitespace and no leading zero ("0" itself
+// is fine): ids, offsets, timeouts in URLs. Returns false for anything else, leaving *value
+// untouched.
+bool ParseUint64(std::string_view text, uint64_t* value);
+
 // Case-insensitive ASCII comparison (command names, keywords).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

@@ -115,15 +115,4 @@ void AppendSsePadding(std::string* out) {
   out->push_back('\n');
 }
 
-bool ParseLastEventId(std::string_view text, uint64_t* id) {
-  if (text.empty() || text.size() > 20) return false;
-  if (text[0] == '0' && text.size() > 1) return false;
-  uint64_t value = 0;
-  // from_chars alone would accept a prefix and stop; the pointer check demands every byte.
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size()) return false;
-  *id = value;
-  return true;
-}
-
 }  // namespace herald::protocol

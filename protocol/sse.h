@@ -58,9 +58,4 @@ void AppendSseRetry(uint32_t retry_ms, std::string* out);
 // Appends a comment line of kSsePaddingSize bytes in all (the colon, spaces, LF).
 void AppendSsePadding(std::string* out);
 
-// Parses a Last-Event-ID value (header or `lastEventId` query parameter) as herald writes ids:
-// an unsigned 64-bit decimal with no sign, no whitespace and no leading zero ("0" itself is
-// fine). Returns false for anything else, leaving *id untouched.
-bool ParseLastEventId(std::string_view text, uint64_t* id);
-
 }  // namespace herald::protocol

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/glob.h"
+#include "protocol/message_id.h"
 #include "protocol/numbers.h"
 #include "protocol/sse.h"
 #include "protocol/utf8.h"
@@ -188,8 +189,6 @@ int64_t Gateway::Publish(std::string_view channel, std::string_view payload, boo
 
 namespace {
 
-constexpr size_t kIdPrefix = 12;
-
 MessageIdSource::Line LineOf(const Broker& broker) {
   const MessageIdSource* source = broker.id_source();
   return source != nullptr ? source->line() : MessageIdSource::Line{};
@@ -201,25 +200,22 @@ std::string Gateway::FormatId(uint64_t id) const {
   MessageIdSource::Line line = LineOf(server_->broker());
   std::string_view replid =
       !line.replid2.empty() && id <= line.second_offset ? line.replid2 : line.replid;
-  if (replid.empty()) replid = "0";
-  return fmt::format("{}-{}", replid.substr(0, kIdPrefix), id);
+  return protocol::FormatMessageId(replid, id);
 }
 
 Json Gateway::IdJson(uint64_t id) const { return id == 0 ? Json(nullptr) : Json(FormatId(id)); }
 
 uint64_t Gateway::ResolveId(std::string_view text) const {
-  size_t dash = text.rfind('-');
-  uint64_t offset = 0;
-  if (dash == std::string_view::npos ||
-      !protocol::ParseLastEventId(text.substr(dash + 1), &offset)) {
-    return UINT64_MAX;
-  }
-  std::string_view prefix = text.substr(0, dash);
+  protocol::MessageId id;
+  if (!protocol::ParseMessageId(text, &id)) return UINT64_MAX;
   MessageIdSource::Line line = LineOf(server_->broker());
-  if (prefix == line.replid.substr(0, kIdPrefix) && offset <= line.offset) return offset;
-  if (!line.replid2.empty() && prefix == line.replid2.substr(0, kIdPrefix) &&
-      offset <= line.second_offset) {
-    return offset;
+  auto epoch_of = [](std::string_view replid) {
+    return replid.substr(0, protocol::kMessageIdEpochSize);
+  };
+  if (id.epoch == epoch_of(line.replid) && id.offset <= line.offset) return id.offset;
+  if (!line.replid2.empty() && id.epoch == epoch_of(line.replid2) &&
+      id.offset <= line.second_offset) {
+    return id.offset;
   }
   return UINT64_MAX;
 }
@@ -809,7 +805,7 @@ void GatewayConnection::HandlePoll(std::string_view channel,
   }
   uint64_t timeout_s = 30;
   if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
-    if (!protocol::ParseLastEventId(*text, &timeout_s)) {
+    if (!protocol::ParseUint64(*text, &timeout_s)) {
       Respond(400, "text/plain", "timeout must be a number of seconds\n");
       return;
     }

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "protocol/http_request.h"
+#include "protocol/message_id.h"
+#include "protocol/numbers.h"
 #include "protocol/sse.h"
 #include "protocol/websocket.h"
 #include "tests/fuzz/fuzz_helpers.h"
@@ -33,14 +35,17 @@ using herald::protocol::BuildWsHandshakeRejection;
 using herald::protocol::BuildWsHandshakeResponse;
 using herald::protocol::CheckWsHandshake;
 using herald::protocol::EncodeSseEvent;
+using herald::protocol::FormatMessageId;
 using herald::protocol::HttpLimits;
 using herald::protocol::HttpRequest;
 using herald::protocol::HttpRequestReader;
 using herald::protocol::HttpResult;
 using herald::protocol::HttpStatusFor;
 using herald::protocol::kFramingTooLarge;
-using herald::protocol::ParseLastEventId;
+using herald::protocol::MessageId;
+using herald::protocol::ParseMessageId;
 using herald::protocol::ParseQuery;
+using herald::protocol::ParseUint64;
 using herald::protocol::PercentDecode;
 using herald::protocol::QueryParam;
 using herald::protocol::SharedBytes;
@@ -112,6 +117,12 @@ void CheckSse(std::string_view id, std::string_view name, std::string_view data)
   Check(seen_data);
 }
 
+// A message id that parses formats back to the same text.
+void CheckMessageId(std::string_view text) {
+  MessageId id;
+  if (ParseMessageId(text, &id)) Check(FormatMessageId(id.epoch, id.offset) == text);
+}
+
 // What the gateway does with a request, checked against each helper's contract.
 void CheckHelpers(const HttpRequest& r) {
   const auto parts = SplitTarget(r.target);
@@ -125,15 +136,14 @@ void CheckHelpers(const HttpRequest& r) {
     size_t total = 0;
     for (const QueryParam& p : params) total += p.name.size() + p.value.size();
     Check(total <= parts.query.size());
+    // Ids (since, lastEventId) and numbers (timeout) read back as they were written.
     for (const QueryParam& p : params) {
-      uint64_t id = 0;
-      if (ParseLastEventId(p.value, &id)) Check(std::to_string(id) == p.value);
+      uint64_t value = 0;
+      if (ParseUint64(p.value, &value)) Check(std::to_string(value) == p.value);
+      CheckMessageId(p.value);
     }
   }
-  uint64_t id = 0;
-  if (ParseLastEventId(r.Header("Last-Event-ID"), &id)) {
-    Check(std::to_string(id) == r.Header("Last-Event-ID"));
-  }
+  CheckMessageId(r.Header("Last-Event-ID"));
 
   const WsHandshakeResult handshake = CheckWsHandshake(r);
   if (handshake == WsHandshakeResult::kOk) {

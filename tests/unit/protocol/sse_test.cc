@@ -304,40 +304,5 @@ TEST_CASE("SSE comments, retry and padding") {
   }
 }
 
-TEST_CASE("ParseLastEventId") {
-  struct Case {
-    std::string_view text;
-    bool ok;
-    uint64_t id;
-  };
-  const Case cases[] = {
-      {"0", true, 0},
-      {"7", true, 7},
-      {"1234567890", true, 1234567890},
-      {"18446744073709551615", true, UINT64_MAX},
-      {"18446744073709551616", false, 0},
-      {"99999999999999999999", false, 0},
-      {"100000000000000000000", false, 0},
-      {"", false, 0},
-      {"-1", false, 0},
-      {"+1", false, 0},
-      {" 1", false, 0},
-      {"1 ", false, 0},
-      {"01", false, 0},
-      {"00", false, 0},
-      {"1a", false, 0},
-      {"0x10", false, 0},
-      {"1.5", false, 0},
-      {"1\0"sv, false, 0},
-      {"\xd9\xa1", false, 0},  // ARABIC-INDIC DIGIT ONE
-  };
-  for (const Case& c : cases) {
-    CAPTURE(c.text);
-    uint64_t id = 424242;
-    CHECK(ParseLastEventId(c.text, &id) == c.ok);
-    CHECK(id == (c.ok ? c.id : 424242));
-  }
-}
-
 }  // namespace
 }  // namespace herald::protocol
