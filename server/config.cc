@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "protocol/glob.h"
+#include "protocol/numbers.h"
 #include "server/config_table.h"
 
 namespace herald::server {
@@ -491,11 +492,11 @@ bool ParseCommandLine(int argc, const char* const* argv, CommandLine* out, std::
         // Just a name: values follow. A bare --save means `save ""` (no snapshots), as
         // generated command lines produce it; a bare --sentinel has no value at all.
         have_value = false;
-        bool is_save = EqualsNoCase(arg, "--save");
+        bool is_save = protocol::EqualsIgnoreCase(arg, "--save");
         if (is_save && (next_is_option || j == argc - 1)) {
           options += "\"\"";
           have_value = next_is_option;
-        } else if (EqualsNoCase(arg, "--sentinel") && next_is_option) {
+        } else if (protocol::EqualsIgnoreCase(arg, "--sentinel") && next_is_option) {
           have_value = true;
         }
       } else {

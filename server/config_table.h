@@ -16,6 +16,7 @@
 
 namespace herald::server::config_table {
 
+// The bounds of Redis's config types: INT_MIN, INT_MAX, UINT_MAX, LLONG_MAX, ULLONG_MAX.
 inline constexpr int64_t kIntMin = std::numeric_limits<int32_t>::min();
 inline constexpr uint64_t kIntMax = std::numeric_limits<int32_t>::max();
 inline constexpr uint64_t kUintMax = std::numeric_limits<uint32_t>::max();
@@ -86,7 +87,6 @@ bool IsDeprecated(std::string_view name);
 
 // Text helpers (config_values.cc).
 std::string ToLower(std::string_view s);
-bool EqualsNoCase(std::string_view a, std::string_view b);
 std::string_view Trim(std::string_view s, std::string_view chars);
 // Redis's sdssplitargs(): splits a line into arguments, honouring "double" and 'single' quotes
 // and escapes. nullopt for unbalanced quotes.

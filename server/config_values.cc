@@ -16,6 +16,7 @@
 namespace herald::server::config_table {
 namespace {
 
+using protocol::EqualsIgnoreCase;
 using protocol::HexValue;
 
 // Redis's CONFIG_BINDADDR_MAX.
@@ -34,14 +35,6 @@ std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = ToLowerAscii(c);
   return out;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view Trim(std::string_view s, std::string_view chars) {
@@ -216,7 +209,7 @@ int FindWord(std::string_view words, std::string_view word) {
     size_t end = words.find(' ', start);
     std::string_view candidate =
         words.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    if (EqualsNoCase(candidate, word)) return index;
+    if (EqualsIgnoreCase(candidate, word)) return index;
     if (end == std::string_view::npos) return -1;
     start = end + 1;
     ++index;
@@ -285,19 +278,19 @@ bool ParseMemory(std::string_view s, uint64_t* out) {
   while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
   std::string_view unit = s.substr(digits);
   uint64_t multiplier;
-  if (unit.empty() || EqualsNoCase(unit, "b")) {
+  if (unit.empty() || EqualsIgnoreCase(unit, "b")) {
     multiplier = 1;
-  } else if (EqualsNoCase(unit, "k")) {
+  } else if (EqualsIgnoreCase(unit, "k")) {
     multiplier = 1000;
-  } else if (EqualsNoCase(unit, "kb")) {
+  } else if (EqualsIgnoreCase(unit, "kb")) {
     multiplier = 1024;
-  } else if (EqualsNoCase(unit, "m")) {
+  } else if (EqualsIgnoreCase(unit, "m")) {
     multiplier = 1000ull * 1000;
-  } else if (EqualsNoCase(unit, "mb")) {
+  } else if (EqualsIgnoreCase(unit, "mb")) {
     multiplier = 1024ull * 1024;
-  } else if (EqualsNoCase(unit, "g")) {
+  } else if (EqualsIgnoreCase(unit, "g")) {
     multiplier = 1000ull * 1000 * 1000;
-  } else if (EqualsNoCase(unit, "gb")) {
+  } else if (EqualsIgnoreCase(unit, "gb")) {
     multiplier = 1024ull * 1024 * 1024;
   } else {
     return false;
@@ -362,11 +355,11 @@ std::string AssignOutputLimits(std::span<const std::string> args, Config* config
   std::copy(std::begin(config->output_limits), std::end(config->output_limits), limits);
   for (size_t i = 0; i < args.size(); i += 4) {
     int client_class;
-    if (EqualsNoCase(args[i], "normal")) {
+    if (EqualsIgnoreCase(args[i], "normal")) {
       client_class = static_cast<int>(ClientClass::kNormal);
-    } else if (EqualsNoCase(args[i], "slave") || EqualsNoCase(args[i], "replica")) {
+    } else if (EqualsIgnoreCase(args[i], "slave") || EqualsIgnoreCase(args[i], "replica")) {
       client_class = static_cast<int>(ClientClass::kReplica);
-    } else if (EqualsNoCase(args[i], "pubsub")) {
+    } else if (EqualsIgnoreCase(args[i], "pubsub")) {
       client_class = static_cast<int>(ClientClass::kPubSub);
     } else {
       return "Invalid client class specified in buffer limit configuration.";
@@ -414,7 +407,7 @@ std::string AssignSave(std::span<const std::string> args, std::string* slot, boo
 
 std::string AssignReplicaOf(std::span<const std::string> args, Config* config) {
   if (args.size() != 2) return "wrong number of arguments";
-  if (EqualsNoCase(args[0], "no") && EqualsNoCase(args[1], "one")) {
+  if (EqualsIgnoreCase(args[0], "no") && EqualsIgnoreCase(args[1], "one")) {
     config->master_host.clear();
     config->master_port = 0;
     return {};
@@ -549,9 +542,9 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
   switch (directive.type) {
     case Type::kBool: {
       bool value;
-      if (EqualsNoCase(args[0], "yes")) {
+      if (EqualsIgnoreCase(args[0], "yes")) {
         value = true;
-      } else if (EqualsNoCase(args[0], "no")) {
+      } else if (EqualsIgnoreCase(args[0], "no")) {
         value = false;
       } else {
         return "argument must be 'yes' or 'no'";
