@@ -322,20 +322,19 @@ class FakeGateway:
         if target.startswith("/ws"):
             key = headers["sec-websocket-key"].encode()
             accept = base64.b64encode(hashlib.sha1(key + self.WS_GUID).digest())
-            # Like herald: subscribed by the time the response head is out (the tool counts
-            # on it), and no message can overtake the head.
+            # Like herald: subscribed by the time the response head is out (the tool publishes
+            # as soon as it has it), and no message can overtake the head. So the subscription
+            # is added first, under the lock that a delivery must take to send.
             with send_lock:
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
-                             b"\r\n\r\n")
                 if target.startswith("/ws/"):
                     self._add("channel", urllib.parse.unquote(target[4:]),
                               lambda ch, pat, payload: self._ws_deliver(send, counter, payload))
-            self._ws_read(conn, rest, send, counter)
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
+                             b"\r\n\r\n")
+            self._ws_read(conn, rest, send, counter, send_lock)
         else:
-            with send_lock:
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                             b"Cache-Control: no-cache\r\n\r\nretry: 1000\n: padding\n\n")
+            with send_lock:  # subscribed before the head is out, as above
                 if target.startswith("/sse/"):
                     self._add("channel", urllib.parse.unquote(target[5:]),
                               lambda ch, pat, payload: self._sse_deliver(send, counter, payload))
@@ -344,6 +343,8 @@ class FakeGateway:
                     prefix = query["pattern"][0][:-1]
                     self._add("pattern", prefix, lambda ch, pat, payload: self._sse_deliver(
                         send, counter, self._envelope(ch, pat, payload, counter[0])))
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             b"Cache-Control: no-cache\r\n\r\nretry: 1000\n: padding\n\n")
             while conn.recv(65536):
                 pass
 
@@ -385,7 +386,7 @@ class FakeGateway:
         return ('{"id":"x-%d","pattern":%s,"data":%s,"channel":%s,"type":"pmessage"}'
                 % (n, json.dumps(pattern), data, json.dumps(channel)))
 
-    def _ws_read(self, conn, buf, send, counter):
+    def _ws_read(self, conn, buf, send, counter, send_lock):
         while True:
             while len(buf) < 6:
                 chunk = conn.recv(65536)
@@ -413,10 +414,11 @@ class FakeGateway:
                 command = json.loads(body)
                 assert command[0] == "PSUBSCRIBE", command
                 pattern = command[1]
-                send(self._frame(0x1, json.dumps({"count": 1, "pattern": pattern,
-                                                  "type": "psubscribe"}).encode()))
-                self._add("pattern", pattern[:-1], lambda ch, pat, payload: self._ws_deliver(
-                    send, counter, self._envelope(ch, pat, payload, counter[0]), opcode=0x1))
+                with send_lock:  # subscribed before the confirmation is out
+                    self._add("pattern", pattern[:-1], lambda ch, pat, payload: self._ws_deliver(
+                        send, counter, self._envelope(ch, pat, payload, counter[0]), opcode=0x1))
+                    conn.sendall(self._frame(0x1, json.dumps({"count": 1, "pattern": pattern,
+                                                              "type": "psubscribe"}).encode()))
 
     def _sse_deliver(self, send, counter, data):
         counter[0] += 1
