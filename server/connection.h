@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "protocol/shared_bytes.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/out_queue.h"
 
 namespace herald::server {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/config.h"
+#include "config/config.h"
 
 namespace herald::server {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "server/config.h"
-#include "server/gateway.h"
+#include "config/config.h"
+#include "gateway/gateway.h"
 #include "server/logging.h"
-#include "server/resp_session.h"
+#include "resp/session.h"
 #include "server/server.h"
 
 #ifndef HERALD_VERSION

@@ -10,7 +10,7 @@
 #include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/logging.h"
-#include "server/replication.h"
+#include "resp/replication.h"
 
 namespace herald::server {
 

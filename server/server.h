@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/broker.h"
-#include "server/config.h"
+#include "broker/broker.h"
+#include "config/config.h"
 
 namespace herald::server {
 

@@ -1,0 +1,144 @@
+// GET /metrics: the Prometheus text exposition format (version 0.0.4) of what an operator
+// watches: connections by transport, messages in and out, history drops and gaps, slow
+// consumers cut off, replication position.
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <string>
+
+#include "gateway/gateway.h"
+#include "resp/replication.h"
+#include "server/server.h"
+
+namespace herald::server {
+namespace {
+
+class Exposition {
+ public:
+  // Starts a metric family.
+  void Family(std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+  }
+  void Sample(std::string_view name, uint64_t value, std::string_view labels = {}) {
+    if (labels.empty()) {
+      fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+    } else {
+      fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
+    }
+  }
+  // A family with a single unlabelled sample.
+  void One(std::string_view name, std::string_view type, std::string_view help, uint64_t value) {
+    Family(name, type, help);
+    Sample(name, value);
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+std::string Gateway::RenderMetrics() {
+  Server& server = *server_;
+  const Broker& broker = server.broker();
+  const Stats& stats = server.stats();
+  uint64_t http = 0;
+  uint64_t sse = 0;
+  uint64_t websocket = 0;
+  uint64_t poll = 0;
+  for (const GatewayConnection* connection : connections_) {
+    std::string_view transport = connection->transport();
+    if (transport == "sse") {
+      ++sse;
+    } else if (transport == "websocket") {
+      ++websocket;
+    } else if (transport == "poll") {
+      ++poll;
+    } else {
+      ++http;
+    }
+  }
+  uint64_t resp = server.connection_count() - connections_.size();
+  uint64_t gateway_deliveries =
+      counters_.deliveries_sse + counters_.deliveries_websocket + counters_.deliveries_poll;
+
+  Exposition e;
+  e.One("herald_uptime_seconds", "gauge", "Seconds since the server started.",
+        (server.now_ms() - server.start_ms()) / 1000);
+  e.Family("herald_connections", "gauge", "Open client connections by transport.");
+  e.Sample("herald_connections", resp, "transport=\"resp\"");
+  e.Sample("herald_connections", http, "transport=\"http\"");
+  e.Sample("herald_connections", sse, "transport=\"sse\"");
+  e.Sample("herald_connections", websocket, "transport=\"websocket\"");
+  e.Sample("herald_connections", poll, "transport=\"poll\"");
+  e.One("herald_connections_received_total", "counter", "Connections accepted (RESP and gateway).",
+        stats.connections_received);
+  e.One("herald_rejected_connections_total", "counter", "Connections refused over maxclients.",
+        stats.rejected_connections);
+
+  e.Family("herald_messages_published_total", "counter",
+           "Messages published, by where they came from.");
+  e.Sample("herald_messages_published_total",
+           broker.messages_published() - broker.messages_from_replication() - stats.published,
+           "origin=\"resp\"");
+  e.Sample("herald_messages_published_total", stats.published, "origin=\"gateway\"");
+  e.Sample("herald_messages_published_total", broker.messages_from_replication(),
+           "origin=\"replication\"");
+  e.Family("herald_deliveries_total", "counter",
+           "Messages queued to subscribers, by subscriber transport.");
+  e.Sample("herald_deliveries_total", broker.deliveries() - gateway_deliveries,
+           "transport=\"resp\"");
+  e.Sample("herald_deliveries_total", counters_.deliveries_sse, "transport=\"sse\"");
+  e.Sample("herald_deliveries_total", counters_.deliveries_websocket, "transport=\"websocket\"");
+  e.Sample("herald_deliveries_total", counters_.deliveries_poll, "transport=\"poll\"");
+  e.One("herald_websocket_messages_received_total", "counter",
+        "WebSocket data messages received from clients.", counters_.websocket_messages_in);
+
+  e.Family("herald_slow_consumer_disconnects_total", "counter",
+           "Clients disconnected for exceeding their output buffer limit (their queued "
+           "messages are dropped).");
+  e.Sample("herald_slow_consumer_disconnects_total",
+           stats.output_limit_disconnections - stats.gateway_output_limit_disconnections,
+           "transport=\"resp\"");
+  e.Sample("herald_slow_consumer_disconnects_total", stats.gateway_output_limit_disconnections,
+           "transport=\"gateway\"");
+  e.One("herald_query_buffer_disconnects_total", "counter",
+        "RESP clients disconnected for exceeding client-query-buffer-limit.",
+        stats.query_limit_disconnections);
+
+  e.One("herald_http_requests_total", "counter", "HTTP requests read by the gateway.",
+        counters_.requests);
+  e.One("herald_http_errors_total", "counter",
+        "Gateway requests answered with an error status, and WebSockets closed for a protocol "
+        "error.",
+        counters_.errors);
+
+  ChannelHistory& kept = history();
+  e.One("herald_history_messages", "gauge", "Messages kept for resuming clients.",
+        kept.message_count());
+  e.One("herald_history_bytes", "gauge", "Payload bytes kept for resuming clients.",
+        kept.total_bytes());
+  e.One("herald_history_channels", "gauge", "Channels with kept messages.", kept.channel_count());
+  e.One("herald_history_evicted_total", "counter",
+        "Messages dropped from the history by its count, byte and age limits.", kept.evicted());
+  e.One("herald_history_reads_total", "counter", "Resumes and polls served from the history.",
+        counters_.history_reads);
+  e.One("herald_history_gaps_total", "counter",
+        "Resumes told that messages were missed (history too short, or another history).",
+        counters_.gaps);
+
+  ReplicationManager& replication = server.replication();
+  e.One("herald_replication_offset", "gauge",
+        "The replication stream offset (master_repl_offset): the newest message id.",
+        static_cast<uint64_t>(replication.master_repl_offset()));
+  e.One("herald_connected_replicas", "gauge", "Replicas attached to this node.",
+        replication.replica_count());
+  e.One("herald_master_link_up", "gauge", "1 when this node is a replica with its link up.",
+        replication.master_link_up() ? 1 : 0);
+  return e.Take();
+}
+
+}  // namespace herald::server

@@ -1,0 +1,345 @@
+// Server-level commands: INFO, CONFIG, TIME, DBSIZE, SHUTDOWN, and the harmless data-store
+// commands (FLUSHALL, FLUSHDB, FUNCTION FLUSH, DEBUG) that generic Redis tooling sends.
+
+#include <fmt/format.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "protocol/errors.h"
+#include "protocol/numbers.h"
+#include "resp/command_handlers.h"
+#include "server/connection.h"
+#include "server/logging.h"
+#include "resp/replication.h"
+#include "resp/session.h"
+#include "server/server.h"
+
+#ifndef HERALD_VERSION
+#define HERALD_VERSION "0.1.0"
+#endif
+
+namespace herald::server {
+namespace {
+
+using protocol::EqualsIgnoreCase;
+
+uint64_t RssBytes() {
+  long pages = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    long size = 0;
+    if (std::fscanf(f, "%ld %ld", &size, &pages) != 2) pages = 0;
+    std::fclose(f);
+  }
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string HumanBytes(uint64_t n) {
+  double value = static_cast<double>(n);
+  if (n < 1024) return fmt::format("{}B", n);
+  if (n < (1ull << 20)) return fmt::format("{:.2f}K", value / 1024);
+  if (n < (1ull << 30)) return fmt::format("{:.2f}M", value / (1 << 20));
+  return fmt::format("{:.2f}G", value / (1 << 30));
+}
+
+void Field(std::string* out, std::string_view name, auto value) {
+  fmt::format_to(std::back_inserter(*out), "{}:{}\r\n", name, value);
+}
+
+void ServerSection(Server& server, std::string* out) {
+  utsname uts;
+  uname(&uts);
+  timeval now;
+  gettimeofday(&now, nullptr);
+  uint64_t uptime = (server.now_ms() - server.start_ms()) / 1000;
+  char exe[512] = {0};
+  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (exe_len < 0) exe_len = 0;
+  out->append("# Server\r\n");
+  Field(out, "redis_version", "7.0.15");
+  Field(out, "redis_git_sha1", "00000000");
+  Field(out, "redis_git_dirty", 0);
+  Field(out, "redis_build_id", "0");
+  Field(out, "redis_mode", "standalone");
+  Field(out, "herald_version", HERALD_VERSION);
+  Field(out, "os", fmt::format("{} {} {}", uts.sysname, uts.release, uts.machine));
+  Field(out, "arch_bits", sizeof(void*) * 8);
+  Field(out, "monotonic_clock", "POSIX clock_gettime");
+  Field(out, "multiplexing_api", "epoll");
+  Field(out, "atomicvar_api", "c11-builtin");
+  Field(out, "gcc_version", fmt::format("{}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__));
+  Field(out, "process_id", getpid());
+  Field(out, "process_supervised", "no");
+  Field(out, "run_id", server.run_id());
+  Field(out, "tcp_port", server.config().port);
+  Field(out, "server_time_usec",
+        static_cast<uint64_t>(now.tv_sec) * 1000000 + static_cast<uint64_t>(now.tv_usec));
+  Field(out, "uptime_in_seconds", uptime);
+  Field(out, "uptime_in_days", uptime / 86400);
+  Field(out, "hz", 10);
+  Field(out, "configured_hz", 10);
+  Field(out, "lru_clock", (static_cast<uint64_t>(now.tv_sec) * 1000 / 1000) & ((1 << 24) - 1));
+  Field(out, "executable", std::string_view(exe, static_cast<size_t>(exe_len)));
+  Field(out, "config_file", server.config_store().config_file());
+  Field(out, "io_threads_active", 0);
+}
+
+void ClientsSection(Server& server, std::string* out) {
+  size_t max_in = 0;
+  size_t max_out = 0;
+  for (const Connection* connection : server.connections()) {
+    max_in = std::max(max_in, connection->input_capacity());
+    max_out = std::max(max_out, connection->output().bytes());
+  }
+  out->append("# Clients\r\n");
+  // Like Redis, replicas are not counted as clients (the link to our master is).
+  Field(out, "connected_clients", server.connection_count() - server.replication().replica_count());
+  Field(out, "cluster_connections", 0);
+  Field(out, "maxclients", server.config().maxclients);
+  Field(out, "client_recent_max_input_buffer", max_in);
+  Field(out, "client_recent_max_output_buffer", max_out);
+  Field(out, "blocked_clients", 0);
+  Field(out, "tracking_clients", 0);
+  Field(out, "clients_in_timeout_table", 0);
+}
+
+void MemorySection(Server& /*server*/, std::string* out) {
+  struct mallinfo2 info = mallinfo2();
+  uint64_t used = info.uordblks + info.hblkhd;
+  uint64_t rss = RssBytes();
+  out->append("# Memory\r\n");
+  Field(out, "used_memory", used);
+  Field(out, "used_memory_human", HumanBytes(used));
+  Field(out, "used_memory_rss", rss);
+  Field(out, "used_memory_rss_human", HumanBytes(rss));
+  Field(out, "maxmemory", 0);
+  Field(out, "maxmemory_human", "0B");
+  Field(out, "maxmemory_policy", "noeviction");
+  Field(out, "mem_allocator", "libc");
+}
+
+void PersistenceSection(Server& server, std::string* out) {
+  out->append("# Persistence\r\n");
+  Field(out, "loading", 0);
+  Field(out, "async_loading", 0);
+  Field(out, "rdb_changes_since_last_save", 0);
+  Field(out, "rdb_bgsave_in_progress", 0);
+  Field(out, "rdb_last_save_time", server.start_ms() / 1000);
+  Field(out, "rdb_last_bgsave_status", "ok");
+  Field(out, "aof_enabled", 0);
+  Field(out, "aof_rewrite_in_progress", 0);
+  Field(out, "aof_last_write_status", "ok");
+}
+
+void StatsSection(Server& server, std::string* out) {
+  const Stats& stats = server.stats();
+  Broker& broker = server.broker();
+  out->append("# Stats\r\n");
+  Field(out, "total_connections_received", stats.connections_received);
+  Field(out, "total_commands_processed", stats.commands_processed);
+  Field(out, "instantaneous_ops_per_sec", 0);
+  Field(out, "total_net_input_bytes", stats.net_input_bytes);
+  Field(out, "total_net_output_bytes", stats.net_output_bytes);
+  Field(out, "rejected_connections", stats.rejected_connections);
+  Field(out, "sync_full", stats.sync_full);
+  Field(out, "sync_partial_ok", stats.sync_partial_ok);
+  Field(out, "sync_partial_err", stats.sync_partial_err);
+  Field(out, "expired_keys", 0);
+  Field(out, "evicted_keys", 0);
+  Field(out, "evicted_clients", 0);
+  Field(out, "keyspace_hits", 0);
+  Field(out, "keyspace_misses", 0);
+  Field(out, "pubsub_channels", broker.Count(SubKind::kChannel));
+  Field(out, "pubsub_patterns", broker.Count(SubKind::kPattern));
+  Field(out, "pubsubshard_channels", broker.Count(SubKind::kShardChannel));
+  Field(out, "total_error_replies", stats.error_replies);
+  Field(out, "client_query_buffer_limit_disconnections", stats.query_limit_disconnections);
+  Field(out, "client_output_buffer_limit_disconnections", stats.output_limit_disconnections);
+  Field(out, "total_messages_published", broker.messages_published());
+  Field(out, "total_messages_delivered", broker.deliveries());
+}
+
+void ReplicationSection(Server& server, std::string* out) { server.replication().WriteInfo(out); }
+
+void CpuSection(Server& /*server*/, std::string* out) {
+  rusage self;
+  rusage children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto seconds = [](const timeval& tv) {
+    return fmt::format("{}.{:06}", tv.tv_sec, static_cast<long>(tv.tv_usec));
+  };
+  out->append("# CPU\r\n");
+  Field(out, "used_cpu_sys", seconds(self.ru_stime));
+  Field(out, "used_cpu_user", seconds(self.ru_utime));
+  Field(out, "used_cpu_sys_children", seconds(children.ru_stime));
+  Field(out, "used_cpu_user_children", seconds(children.ru_utime));
+}
+
+void ModulesSection(Server& /*server*/, std::string* out) { out->append("# Modules\r\n"); }
+
+void ClusterSection(Server& /*server*/, std::string* out) {
+  out->append("# Cluster\r\n");
+  Field(out, "cluster_enabled", 0);
+}
+
+void KeyspaceSection(Server& /*server*/, std::string* out) { out->append("# Keyspace\r\n"); }
+
+struct InfoSection {
+  std::string_view name;
+  bool in_default;
+  void (*write)(Server&, std::string*);
+};
+
+constexpr InfoSection kSections[] = {
+    {"server", true, ServerSection},   {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},   {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},     {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},         {"modules", true, ModulesSection},
+    {"cluster", true, ClusterSection}, {"keyspace", true, KeyspaceSection},
+};
+
+}  // namespace
+
+void InfoCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  bool all = args.size() == 1;
+  std::vector<std::string_view> wanted;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "default") || EqualsIgnoreCase(args[i], "all") ||
+        EqualsIgnoreCase(args[i], "everything")) {
+      all = true;
+    } else {
+      wanted.push_back(args[i]);
+    }
+  }
+  std::string text;
+  int written = 0;
+  for (const InfoSection& section : kSections) {
+    bool selected = all && section.in_default;
+    for (std::string_view name : wanted)
+      selected = selected || EqualsIgnoreCase(name, section.name);
+    if (!selected) continue;
+    if (written++ > 0) text.append("\r\n");
+    section.write(server, &text);
+  }
+  client.reply().Verbatim(text);
+}
+
+void ConfigGetCommand(RespSession& client, CommandArgs args) {
+  std::vector<std::string_view> patterns(args.begin() + 2, args.end());
+  auto pairs = client.server().config_store().Get(patterns);
+  client.reply().MapHeader(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    client.reply().Bulk(name);
+    client.reply().Bulk(value);
+  }
+}
+
+void ConfigSetCommand(RespSession& client, CommandArgs args) {
+  if ((args.size() - 2) % 2 != 0) {
+    ReplyArityError(client, "config|set");
+    return;
+  }
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i + 1 < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
+  std::string error = client.server().config_store().Set(pairs);
+  if (!error.empty()) {
+    ReplyError(client, error);
+    return;
+  }
+  client.reply().SimpleString("OK");
+}
+
+void ConfigResetStatCommand(RespSession& client, CommandArgs /*args*/) {
+  client.server().stats() = Stats{};
+  client.reply().SimpleString("OK");
+}
+
+void ConfigHelpCommand(RespSession& client, CommandArgs /*args*/) {
+  static constexpr std::string_view kLines[] = {
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+  };
+  ReplyHelp(client, "config", kLines);
+}
+
+void TimeCommand(RespSession& client, CommandArgs /*args*/) {
+  timeval now;
+  gettimeofday(&now, nullptr);
+  client.reply().ArrayHeader(2);
+  client.reply().Bulk(std::to_string(now.tv_sec));
+  client.reply().Bulk(std::to_string(now.tv_usec));
+}
+
+void DbSizeCommand(RespSession& client, CommandArgs /*args*/) { client.reply().Integer(0); }
+
+void ShutdownCommand(RespSession& client, CommandArgs args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string_view option = args[i];
+    if (EqualsIgnoreCase(option, "abort")) {
+      ReplyError(client, "ERR No shutdown in progress.");
+      return;
+    }
+    if (!EqualsIgnoreCase(option, "nosave") && !EqualsIgnoreCase(option, "save") &&
+        !EqualsIgnoreCase(option, "now") && !EqualsIgnoreCase(option, "force")) {
+      ReplyError(client, protocol::errors::kSyntax);
+      return;
+    }
+  }
+  // Nothing to save: shut down at once; the client sees the connection close, as with Redis.
+  client.server().Shutdown();
+}
+
+void FlushCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 2 || (args.size() == 2 && !EqualsIgnoreCase(args[1], "async") &&
+                          !EqualsIgnoreCase(args[1], "sync"))) {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  client.reply().SimpleString("OK");
+}
+
+void FunctionFlushCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 3 || (args.size() == 3 && !EqualsIgnoreCase(args[2], "async") &&
+                          !EqualsIgnoreCase(args[2], "sync"))) {
+    ReplyError(client, "ERR Bad flush type");
+    return;
+  }
+  client.reply().SimpleString("OK");
+}
+
+void FunctionHelpCommand(RespSession& client, CommandArgs /*args*/) {
+  static constexpr std::string_view kLines[] = {
+      "FLUSH [ASYNC|SYNC]",
+      "    Delete all the libraries and functions (herald keeps none).",
+  };
+  ReplyHelp(client, "function", kLines);
+}
+
+void DebugCommand(RespSession& client, CommandArgs args) {
+  if (EqualsIgnoreCase(args[1], "log") && args.size() == 3) {
+    Log(LogLevel::kWarning, "DEBUG LOG: {}", args[2]);
+  } else if (EqualsIgnoreCase(args[1], "sleep") && args.size() == 3) {
+    int64_t seconds = 0;
+    if (protocol::ParseInt64(args[2], &seconds) && seconds > 0) {
+      // Blocks the loop on purpose: test suites use it to simulate a busy server.
+      usleep(static_cast<useconds_t>(std::min<int64_t>(seconds, 60) * 1000000));
+    }
+  }
+  // Other DEBUG subcommands concern the keyspace herald does not have: accept them.
+  client.reply().SimpleString("OK");
+}
+
+}  // namespace herald::server

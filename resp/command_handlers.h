@@ -1,0 +1,86 @@
+#pragma once
+
+// Handlers of the command table (server/commands.cc), grouped by the file that defines them.
+// Each one runs after ExecuteCommand checked name, arity, authentication and context.
+
+#include <string_view>
+
+#include "resp/commands.h"
+
+namespace herald::server {
+
+// Replies with an error line, counting it for INFO (text without '-' and CRLF).
+void ReplyError(RespSession& client, std::string_view text);
+// "ERR wrong number of arguments for '<full name>' command".
+void ReplyArityError(RespSession& client, std::string_view full_name);
+
+// pubsub_commands.cc
+void SubscribeCommand(RespSession& client, CommandArgs args);
+void UnsubscribeCommand(RespSession& client, CommandArgs args);
+void PSubscribeCommand(RespSession& client, CommandArgs args);
+void PUnsubscribeCommand(RespSession& client, CommandArgs args);
+void SSubscribeCommand(RespSession& client, CommandArgs args);
+void SUnsubscribeCommand(RespSession& client, CommandArgs args);
+void PublishCommand(RespSession& client, CommandArgs args);
+void SPublishCommand(RespSession& client, CommandArgs args);
+void PubsubChannelsCommand(RespSession& client, CommandArgs args);
+void PubsubNumsubCommand(RespSession& client, CommandArgs args);
+void PubsubNumpatCommand(RespSession& client, CommandArgs args);
+void PubsubShardChannelsCommand(RespSession& client, CommandArgs args);
+void PubsubShardNumsubCommand(RespSession& client, CommandArgs args);
+void PubsubHelpCommand(RespSession& client, CommandArgs args);
+
+// connection_commands.cc
+void PingCommand(RespSession& client, CommandArgs args);
+void EchoCommand(RespSession& client, CommandArgs args);
+void QuitCommand(RespSession& client, CommandArgs args);
+void ResetCommand(RespSession& client, CommandArgs args);
+void HelloCommand(RespSession& client, CommandArgs args);
+void AuthCommand(RespSession& client, CommandArgs args);
+void SelectCommand(RespSession& client, CommandArgs args);
+void ClientIdCommand(RespSession& client, CommandArgs args);
+void ClientSetNameCommand(RespSession& client, CommandArgs args);
+void ClientGetNameCommand(RespSession& client, CommandArgs args);
+void ClientListCommand(RespSession& client, CommandArgs args);
+void ClientInfoCommand(RespSession& client, CommandArgs args);
+void ClientKillCommand(RespSession& client, CommandArgs args);
+void ClientReplyCommand(RespSession& client, CommandArgs args);
+void ClientSetInfoCommand(RespSession& client, CommandArgs args);
+void ClientNoOpCommand(RespSession& client, CommandArgs args);
+void ClientHelpCommand(RespSession& client, CommandArgs args);
+
+// admin_commands.cc
+void InfoCommand(RespSession& client, CommandArgs args);
+void ConfigGetCommand(RespSession& client, CommandArgs args);
+void ConfigSetCommand(RespSession& client, CommandArgs args);
+void ConfigResetStatCommand(RespSession& client, CommandArgs args);
+void ConfigHelpCommand(RespSession& client, CommandArgs args);
+void TimeCommand(RespSession& client, CommandArgs args);
+void DbSizeCommand(RespSession& client, CommandArgs args);
+void ShutdownCommand(RespSession& client, CommandArgs args);
+void FlushCommand(RespSession& client, CommandArgs args);
+void FunctionFlushCommand(RespSession& client, CommandArgs args);
+void FunctionHelpCommand(RespSession& client, CommandArgs args);
+void DebugCommand(RespSession& client, CommandArgs args);
+
+// replication.cc
+void PsyncCommand(RespSession& client, CommandArgs args);
+void SyncCommand(RespSession& client, CommandArgs args);
+void ReplconfCommand(RespSession& client, CommandArgs args);
+void ReplicaOfCommand(RespSession& client, CommandArgs args);
+void RoleCommand(RespSession& client, CommandArgs args);
+void WaitCommand(RespSession& client, CommandArgs args);
+
+// command_docs.cc
+void CommandCommand(RespSession& client, CommandArgs args);
+void CommandCountCommand(RespSession& client, CommandArgs args);
+void CommandInfoCommand(RespSession& client, CommandArgs args);
+void CommandDocsCommand(RespSession& client, CommandArgs args);
+void CommandListCommand(RespSession& client, CommandArgs args);
+void CommandHelpCommand(RespSession& client, CommandArgs args);
+
+// Writes a HELP reply: "<NAME> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:" then
+// `lines`, then "HELP" / "    Print this help.", as Redis's addReplyHelp does.
+void ReplyHelp(RespSession& client, std::string_view name, std::span<const std::string_view> lines);
+
+}  // namespace herald::server

@@ -1,0 +1,243 @@
+#include "resp/commands.h"
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "protocol/errors.h"
+#include "protocol/numbers.h"
+#include "resp/command_doc_data.h"
+#include "resp/command_handlers.h"
+#include "resp/session.h"
+#include "server/server.h"
+
+namespace herald::server {
+namespace {
+
+// Flag sets shared by several commands (Redis 7.0's command JSON files).
+constexpr uint32_t kSubscribeFlags =
+    kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale | kCmdPubSubContext;
+constexpr uint32_t kPublishFlags =
+    kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast | kCmdMayReplicate;
+constexpr uint32_t kPubsubInfoFlags = kCmdPubSub | kCmdLoading | kCmdStale;
+constexpr uint32_t kConnectionFlags =
+    kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
+constexpr uint32_t kClientFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr uint32_t kClientFastFlags = kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr uint32_t kHelpFlags = kCmdLoading | kCmdStale;
+constexpr uint32_t kReplicaOfFlags = kCmdAdmin | kCmdNoScript | kCmdStale | kCmdNoAsyncLoading;
+constexpr uint32_t kSyncFlags = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading | kCmdNoMulti;
+
+const Command kPubsubSubcommands[] = {
+    {"channels", -2, kPubsubInfoFlags, PubsubChannelsCommand, {}, "@pubsub @slow"},
+    {"help", 2, kHelpFlags, PubsubHelpCommand, {}, "@slow"},
+    {"numpat", 2, kPubsubInfoFlags, PubsubNumpatCommand, {}, "@pubsub @slow"},
+    {"numsub", -2, kPubsubInfoFlags, PubsubNumsubCommand, {}, "@pubsub @slow"},
+    {"shardchannels", -2, kPubsubInfoFlags, PubsubShardChannelsCommand, {}, "@pubsub @slow"},
+    {"shardnumsub", -2, kPubsubInfoFlags, PubsubShardNumsubCommand, {}, "@pubsub @slow"},
+};
+
+const Command kClientSubcommands[] = {
+    {"getname", 2, kClientFastFlags, ClientGetNameCommand, {}, "@slow @connection"},
+    {"help", 2, kHelpFlags, ClientHelpCommand, {}, "@slow @connection"},
+    {"id", 2, kClientFastFlags, ClientIdCommand, {}, "@slow @connection"},
+    {"info", 2, kClientFastFlags, ClientInfoCommand, {}, "@slow @connection"},
+    {"kill", -3, kClientFlags, ClientKillCommand, {}, "@admin @slow @dangerous @connection"},
+    {"list", -2, kClientFlags, ClientListCommand, {}, "@admin @slow @dangerous @connection"},
+    {"no-evict", 3, kClientFlags, ClientNoOpCommand, {}, "@admin @slow @dangerous @connection"},
+    {"no-touch", 3, kClientFastFlags, ClientNoOpCommand, {}, "@slow @connection"},
+    {"reply", 3, kClientFastFlags, ClientReplyCommand, {}, "@slow @connection"},
+    {"setinfo", 4, kClientFastFlags, ClientSetInfoCommand, {}, "@slow @connection"},
+    {"setname", 3, kClientFastFlags, ClientSetNameCommand, {}, "@slow @connection"},
+};
+
+const Command kConfigSubcommands[] = {
+    {"get", -3, kConfigFlags, ConfigGetCommand, {}, "@admin @slow @dangerous"},
+    {"help", 2, kHelpFlags, ConfigHelpCommand, {}, "@slow"},
+    {"resetstat", 2, kConfigFlags, ConfigResetStatCommand, {}, "@admin @slow @dangerous"},
+    {"set", -4, kConfigFlags, ConfigSetCommand, {}, "@admin @slow @dangerous"},
+};
+
+const Command kCommandSubcommands[] = {
+    {"count", 2, kHelpFlags, CommandCountCommand, {}, "@slow @connection"},
+    {"docs", -2, kHelpFlags, CommandDocsCommand, {}, "@slow @connection"},
+    {"getkeys", -4, kHelpFlags, CommandGetKeysCommand, {}, "@slow @connection"},
+    {"getkeysandflags", -4, kHelpFlags, CommandGetKeysAndFlagsCommand, {}, "@slow @connection"},
+    {"help", 2, kHelpFlags, CommandHelpCommand, {}, "@slow @connection"},
+    {"info", -2, kHelpFlags, CommandInfoCommand, {}, "@slow @connection"},
+    {"list", -2, kHelpFlags, CommandListCommand, {}, "@slow @connection"},
+};
+
+const Command kFunctionSubcommands[] = {
+    {"flush", -2, kCmdWrite | kCmdNoScript, FunctionFlushCommand, {}, "@write @slow @scripting"},
+    {"help", 2, kHelpFlags, FunctionHelpCommand, {}, "@slow @scripting"},
+};
+
+// The command table, sorted by name.
+const Command kCommands[] = {
+    {"auth", -2, kConnectionFlags | kCmdSentinel, AuthCommand, {}, "@fast @connection"},
+    {"client", -2, kCmdSentinel, nullptr, kClientSubcommands, "@slow"},
+    {"command", -1, kHelpFlags | kCmdSentinel, CommandCommand, kCommandSubcommands,
+     "@slow @connection"},
+    {"config", -2, 0, nullptr, kConfigSubcommands, "@slow"},
+    {"dbsize", 1, kCmdReadOnly | kCmdFast, DbSizeCommand, {}, "@keyspace @read @fast"},
+    {"debug",
+     -2,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale,
+     DebugCommand,
+     {},
+     "@admin @slow @dangerous"},
+    {"echo", 2, kCmdLoading | kCmdStale | kCmdFast, EchoCommand, {}, "@fast @connection"},
+    {"flushall", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
+    {"flushdb", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
+    {"function", -2, 0, nullptr, kFunctionSubcommands, "@slow"},
+    {"hello", -1, kConnectionFlags | kCmdSentinel, HelloCommand, {}, "@fast @connection"},
+    {"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, InfoCommand, {}, "@slow @dangerous"},
+    {"ping", -1, kCmdFast | kCmdSentinel | kCmdPubSubContext, PingCommand, {}, "@fast @connection"},
+    {"psubscribe", -2, kSubscribeFlags, PSubscribeCommand, {}, "@pubsub @slow"},
+    {"psync", -3, kSyncFlags, PsyncCommand, {}, "@admin @slow @dangerous"},
+    {"publish", 3, kPublishFlags, PublishCommand, {}, "@pubsub @fast"},
+    {"pubsub", -2, 0, nullptr, kPubsubSubcommands, "@slow"},
+    {"punsubscribe", -1, kSubscribeFlags, PUnsubscribeCommand, {}, "@pubsub @slow"},
+    {"quit", -1, kConnectionFlags | kCmdPubSubContext, QuitCommand, {}, "@fast @connection"},
+    {"replconf",
+     -1,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdAllowBusy,
+     ReplconfCommand,
+     {},
+     "@admin @slow @dangerous"},
+    {"replicaof", 3, kReplicaOfFlags, ReplicaOfCommand, {}, "@admin @slow @dangerous"},
+    {"reset", 1, kConnectionFlags | kCmdPubSubContext, ResetCommand, {}, "@fast @connection"},
+    {"role",
+     1,
+     kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+     RoleCommand,
+     {},
+     "@admin @fast @dangerous"},
+    {"select", 2, kCmdLoading | kCmdStale | kCmdFast, SelectCommand, {}, "@fast @connection"},
+    {"shutdown",
+     -1,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdSentinel |
+         kCmdAllowBusy,
+     ShutdownCommand,
+     {},
+     "@admin @slow @dangerous"},
+    {"slaveof", 3, kReplicaOfFlags, ReplicaOfCommand, {}, "@admin @slow @dangerous"},
+    {"spublish", 3, kPublishFlags, SPublishCommand, {}, "@pubsub @fast"},
+    {"ssubscribe", -2, kSubscribeFlags, SSubscribeCommand, {}, "@pubsub @slow"},
+    {"subscribe", -2, kSubscribeFlags, SubscribeCommand, {}, "@pubsub @slow"},
+    {"sunsubscribe", -1, kSubscribeFlags, SUnsubscribeCommand, {}, "@pubsub @slow"},
+    {"sync", 1, kSyncFlags, SyncCommand, {}, "@admin @slow @dangerous"},
+    {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, {}, "@fast"},
+    {"unsubscribe", -1, kSubscribeFlags, UnsubscribeCommand, {}, "@pubsub @slow"},
+    {"wait", 3, kCmdNoScript, WaitCommand, {}, "@slow @connection"},
+};
+
+const Command* FindIn(std::span<const Command> table, std::string_view name) {
+  for (const Command& command : table) {
+    if (protocol::EqualsIgnoreCase(command.name, name)) return &command;
+  }
+  return nullptr;
+}
+
+// Redis's addReplyErrorFormat turns CR and LF into spaces so that an error stays one line.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return text;
+}
+
+std::string UpperCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+std::span<const Command> AllCommands() { return kCommands; }
+
+const Command* FindCommand(std::string_view name) { return FindIn(kCommands, name); }
+
+void ReplyError(RespSession& client, std::string_view text) {
+  ++client.server().stats().error_replies;
+  client.reply().Error(text);
+}
+
+void ReplyArityError(RespSession& client, std::string_view full_name) {
+  ReplyError(client, fmt::format(fmt::runtime(protocol::errors::kWrongArity), full_name));
+}
+
+void ExecuteCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  const Command* command = FindCommand(args[0]);
+  if (command == nullptr) {
+    // Arguments are quoted one by one until 128 bytes of them are shown, each cut to what is
+    // left of those 128 bytes, as Redis does.
+    std::string shown;
+    for (size_t i = 1; i < args.size() && shown.size() < 128; ++i) {
+      size_t room = 128 - shown.size();
+      shown += fmt::format("'{}' ", args[i].substr(0, room));
+    }
+    ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
+                                           args[0].substr(0, 128), shown)));
+    return;
+  }
+  const Command* top = command;
+  const Command* sub = nullptr;
+  if (!command->subcommands.empty() && args.size() >= 2) {
+    sub = FindIn(command->subcommands, args[1]);
+    if (sub == nullptr) {
+      ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
+                                             args[1].substr(0, 128), UpperCase(command->name))));
+      return;
+    }
+    command = sub;
+  }
+  // "client|list": only error replies need it spelled out.
+  auto full_name = [top, sub] {
+    std::string name(top->name);
+    if (sub != nullptr) {
+      name += '|';
+      name += sub->name;
+    }
+    return name;
+  };
+  if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
+    ReplyArityError(client, full_name());
+    return;
+  }
+  if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
+    ReplyError(client, protocol::errors::kNoAuth);
+    return;
+  }
+  if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
+    ReplyError(client,
+               fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
+    return;
+  }
+  client.set_last_command(top, sub);
+  ++server.stats().commands_processed;
+  command->handler(client, args);
+}
+
+void ReplyHelp(RespSession& client, std::string_view name,
+               std::span<const std::string_view> lines) {
+  protocol::RespWriter& reply = client.reply();
+  reply.ArrayHeader(lines.size() + 3);
+  reply.SimpleString(
+      fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", UpperCase(name)));
+  for (std::string_view line : lines) reply.SimpleString(line);
+  reply.SimpleString("HELP");
+  reply.SimpleString("    Prints this help.");
+}
+
+}  // namespace herald::server

@@ -1,0 +1,465 @@
+// Connection-level commands: PING ECHO QUIT RESET HELLO AUTH SELECT and CLIENT.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "protocol/errors.h"
+#include "protocol/numbers.h"
+#include "resp/command_handlers.h"
+#include "resp/replication.h"
+#include "resp/session.h"
+#include "server/server.h"
+
+namespace herald::server {
+namespace {
+
+using protocol::EqualsIgnoreCase;
+
+// The version herald reports wherever Redis reports its own, so that clients which look at it
+// pick their Redis 7.0 code paths.
+constexpr std::string_view kRedisVersion = "7.0.15";
+
+// Checks a user/password pair against the only user herald has, "default", whose password is
+// requirepass (none: any password is accepted, as for Redis's nopass default user).
+bool CheckPassword(const Server& server, std::string_view user, std::string_view password) {
+  const std::string& required = server.config().requirepass;
+  return user == "default" && (required.empty() || password == required);
+}
+
+// Redis allows in client names and library attributes only printable ASCII without spaces.
+bool ValidName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+std::string ClientFlags(const RespSession& client) {
+  char flags[8];
+  size_t n = 0;
+  if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
+  if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
+  if (client.total_count() > 0) flags[n++] = 'P';
+  if (client.is_unix()) flags[n++] = 'U';
+  if (client.close_after_reply()) flags[n++] = 'c';
+  if (n == 0) flags[n++] = 'N';
+  return std::string(flags, n);
+}
+
+// One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order.
+std::string ClientLine(RespSession& client) {
+  Server& server = client.server();
+  uint64_t now = server.now_ms();
+  const OutQueue& out = client.output();
+  size_t qbuf = client.input_buffered();
+  size_t qbuf_free = client.input_capacity() - qbuf;
+  size_t omem = out.bytes();
+  size_t tot_mem = sizeof(RespSession) + client.input_capacity() + omem;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
+      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}\n",
+      client.id(), client.peer(), client.local(), client.fd(), client.name(),
+      (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
+      ClientFlags(client), client.db(), client.count(SubKind::kChannel),
+      client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
+      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(), client.resp());
+}
+
+// Client types of CLIENT LIST TYPE / CLIENT KILL TYPE. Returns false for an unknown name.
+bool ParseClientType(std::string_view name, ClientClass* type, bool* is_master) {
+  *is_master = false;
+  if (EqualsIgnoreCase(name, "normal")) {
+    *type = ClientClass::kNormal;
+  } else if (EqualsIgnoreCase(name, "replica") || EqualsIgnoreCase(name, "slave")) {
+    *type = ClientClass::kReplica;
+  } else if (EqualsIgnoreCase(name, "pubsub")) {
+    *type = ClientClass::kPubSub;
+  } else if (EqualsIgnoreCase(name, "master")) {
+    *type = ClientClass::kNormal;
+    *is_master = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// CLIENT LIST/KILL TYPE: the link to our master is of type master only, as in Redis.
+bool MatchesType(const RespSession& client, ClientClass type, bool want_master) {
+  if (client.link_role() == LinkRole::kMaster) return want_master;
+  return !want_master && client.output_class() == type;
+}
+
+// Every RESP client, ordered by id like Redis's client list.
+std::vector<RespSession*> RespClients(Server& server) {
+  std::vector<RespSession*> clients;
+  for (Connection* connection : server.connections()) {
+    if (auto* session = dynamic_cast<RespSession*>(connection)) clients.push_back(session);
+  }
+  std::sort(clients.begin(), clients.end(),
+            [](RespSession* a, RespSession* b) { return a->id() < b->id(); });
+  return clients;
+}
+
+}  // namespace
+
+void PingCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 2) {
+    ReplyArityError(client, "ping");
+    return;
+  }
+  if (client.in_subscribed_context()) {
+    // RESP2 subscribers get a pub/sub-shaped pong so they can tell it apart from messages.
+    client.reply().ArrayHeader(2);
+    client.reply().Bulk("pong");
+    client.reply().Bulk(args.size() == 2 ? args[1] : std::string_view());
+  } else if (args.size() == 2) {
+    client.reply().Bulk(args[1]);
+  } else {
+    client.reply().SimpleString("PONG");
+  }
+}
+
+void EchoCommand(RespSession& client, CommandArgs args) { client.reply().Bulk(args[1]); }
+
+void QuitCommand(RespSession& client, CommandArgs /*args*/) {
+  client.reply().SimpleString("OK");
+  client.CloseAfterReply();
+}
+
+void ResetCommand(RespSession& client, CommandArgs /*args*/) {
+  client.Reset();
+  client.reply().SimpleString("RESET");
+}
+
+void AuthCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 3) {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  Server& server = client.server();
+  std::string_view user = "default";
+  std::string_view password = args[1];
+  if (args.size() == 2 && server.config().requirepass.empty()) {
+    ReplyError(client, protocol::errors::kAuthNoPassword);
+    return;
+  }
+  if (args.size() == 3) {
+    user = args[1];
+    password = args[2];
+  }
+  if (!CheckPassword(server, user, password)) {
+    ReplyError(client, protocol::errors::kWrongPass);
+    return;
+  }
+  client.set_authenticated(true);
+  client.reply().SimpleString("OK");
+}
+
+void HelloCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  int64_t version = 0;
+  if (args.size() >= 2) {
+    if (!protocol::ParseInt64(args[1], &version)) {
+      ReplyError(client, protocol::errors::kProtoVersionNotInt);
+      return;
+    }
+    if (version < 2 || version > 3) {
+      ReplyError(client, protocol::errors::kNoProto);
+      return;
+    }
+  }
+  const std::string_view* user = nullptr;
+  const std::string_view* password = nullptr;
+  const std::string_view* name = nullptr;
+  for (size_t j = 2; j < args.size(); ++j) {
+    size_t more = args.size() - j - 1;
+    if (EqualsIgnoreCase(args[j], "AUTH") && more >= 2) {
+      user = &args[j + 1];
+      password = &args[j + 2];
+      j += 2;
+    } else if (EqualsIgnoreCase(args[j], "SETNAME") && more >= 1) {
+      name = &args[j + 1];
+      if (!ValidName(*name)) {
+        ReplyError(client, protocol::errors::kClientNameSpaces);
+        return;
+      }
+      j += 1;
+    } else {
+      ReplyError(client, fmt::format("ERR Syntax error in HELLO option '{}'", args[j]));
+      return;
+    }
+  }
+  if (user != nullptr) {
+    if (!CheckPassword(server, *user, *password)) {
+      ReplyError(client, protocol::errors::kWrongPass);
+      return;
+    }
+    client.set_authenticated(true);
+  }
+  if (!client.authenticated()) {
+    ReplyError(client,
+               "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+               "HELLO AUTH <user> <pass> option can be used to authenticate the client "
+               "and select the RESP protocol version at the same time");
+    return;
+  }
+  if (name != nullptr) client.set_name(std::string(*name));
+  if (version != 0) client.set_resp(static_cast<int>(version));
+  protocol::RespWriter& reply = client.reply();
+  reply.MapHeader(7);
+  reply.Bulk("server");
+  reply.Bulk("redis");
+  reply.Bulk("version");
+  reply.Bulk(kRedisVersion);
+  reply.Bulk("proto");
+  reply.Integer(client.resp());
+  reply.Bulk("id");
+  reply.Integer(static_cast<int64_t>(client.id()));
+  reply.Bulk("mode");
+  reply.Bulk("standalone");
+  reply.Bulk("role");
+  reply.Bulk(client.server().replication().is_replica() ? "replica" : "master");
+  reply.Bulk("modules");
+  reply.ArrayHeader(0);
+}
+
+void SelectCommand(RespSession& client, CommandArgs args) {
+  int64_t db = 0;
+  if (!protocol::ParseInt64(args[1], &db)) {
+    ReplyError(client, protocol::errors::kNotInteger);
+    return;
+  }
+  if (db < 0 || db >= client.server().config().databases) {
+    ReplyError(client, protocol::errors::kDbIndexOutOfRange);
+    return;
+  }
+  client.set_db(static_cast<int>(db));
+  client.reply().SimpleString("OK");
+}
+
+void ClientIdCommand(RespSession& client, CommandArgs /*args*/) {
+  client.reply().Integer(static_cast<int64_t>(client.id()));
+}
+
+void ClientSetNameCommand(RespSession& client, CommandArgs args) {
+  if (!ValidName(args[2])) {
+    ReplyError(client, protocol::errors::kClientNameSpaces);
+    return;
+  }
+  client.set_name(std::string(args[2]));
+  client.reply().SimpleString("OK");
+}
+
+void ClientGetNameCommand(RespSession& client, CommandArgs /*args*/) {
+  if (client.name().empty()) {
+    client.reply().Null();
+  } else {
+    client.reply().Bulk(client.name());
+  }
+}
+
+void ClientInfoCommand(RespSession& client, CommandArgs /*args*/) {
+  client.reply().Verbatim(ClientLine(client));
+}
+
+void ClientListCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  bool filter_type = false;
+  ClientClass type = ClientClass::kNormal;
+  bool want_master = false;
+  std::vector<uint64_t> ids;
+  if (args.size() == 4 && EqualsIgnoreCase(args[2], "type")) {
+    if (!ParseClientType(args[3], &type, &want_master)) {
+      ReplyError(client, fmt::format("ERR Unknown client type '{}'", args[3]));
+      return;
+    }
+    filter_type = true;
+  } else if (args.size() >= 4 && EqualsIgnoreCase(args[2], "id")) {
+    for (size_t i = 3; i < args.size(); ++i) {
+      int64_t id = 0;
+      if (!protocol::ParseInt64(args[i], &id) || id <= 0) {
+        ReplyError(client, "ERR Invalid client ID");
+        return;
+      }
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (args.size() != 2) {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  std::string text;
+  for (RespSession* other : RespClients(server)) {
+    if (filter_type && !MatchesType(*other, type, want_master)) continue;
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), other->id()) == ids.end()) continue;
+    text += ClientLine(*other);
+  }
+  client.reply().Verbatim(text);
+}
+
+void ClientKillCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  std::vector<RespSession*> victims;
+  if (args.size() == 3) {
+    // Old form: CLIENT KILL addr:port.
+    for (RespSession* other : RespClients(server)) {
+      if (other->peer() == args[2]) victims.push_back(other);
+    }
+    if (victims.empty()) {
+      ReplyError(client, protocol::errors::kNoSuchClient);
+      return;
+    }
+    client.reply().SimpleString("OK");
+  } else {
+    // New form: filters combined with AND; SKIPME defaults to yes.
+    bool skip_me = true;
+    int64_t id = 0;
+    bool by_type = false;
+    bool want_master = false;
+    ClientClass type = ClientClass::kNormal;
+    std::string_view addr, laddr, user;
+    for (size_t i = 2; i < args.size(); i += 2) {
+      if (i + 1 >= args.size()) {
+        ReplyError(client, protocol::errors::kSyntax);
+        return;
+      }
+      std::string_view key = args[i];
+      std::string_view value = args[i + 1];
+      if (EqualsIgnoreCase(key, "id")) {
+        if (!protocol::ParseInt64(value, &id) || id <= 0) {
+          ReplyError(client, "ERR client-id should be greater than 0");
+          return;
+        }
+      } else if (EqualsIgnoreCase(key, "type")) {
+        if (!ParseClientType(value, &type, &want_master)) {
+          ReplyError(client, fmt::format("ERR Unknown client type '{}'", value));
+          return;
+        }
+        by_type = true;
+      } else if (EqualsIgnoreCase(key, "addr")) {
+        addr = value;
+      } else if (EqualsIgnoreCase(key, "laddr")) {
+        laddr = value;
+      } else if (EqualsIgnoreCase(key, "user")) {
+        user = value;
+      } else if (EqualsIgnoreCase(key, "skipme")) {
+        if (EqualsIgnoreCase(value, "yes")) {
+          skip_me = true;
+        } else if (EqualsIgnoreCase(value, "no")) {
+          skip_me = false;
+        } else {
+          ReplyError(client, protocol::errors::kSyntax);
+          return;
+        }
+      } else {
+        ReplyError(client, protocol::errors::kSyntax);
+        return;
+      }
+    }
+    if (!user.empty() && user != "default") {
+      ReplyError(client, fmt::format("ERR No such user '{}'", user));
+      return;
+    }
+    for (RespSession* other : RespClients(server)) {
+      if (id != 0 && other->id() != static_cast<uint64_t>(id)) continue;
+      if (by_type && !MatchesType(*other, type, want_master)) continue;
+      if (!addr.empty() && other->peer() != addr) continue;
+      if (!laddr.empty() && other->local() != laddr) continue;
+      if (skip_me && other == &client) continue;
+      victims.push_back(other);
+    }
+    client.reply().Integer(static_cast<int64_t>(victims.size()));
+  }
+  for (RespSession* victim : victims) {
+    if (victim == &client) {
+      client.CloseAfterReply();  // the reply above still goes out
+    } else {
+      victim->CloseAsap("by CLIENT KILL");
+    }
+  }
+}
+
+void ClientReplyCommand(RespSession& client, CommandArgs args) {
+  if (EqualsIgnoreCase(args[2], "on")) {
+    client.set_reply_mode(ReplyMode::kOn);
+    client.reply().SimpleString("OK");
+  } else if (EqualsIgnoreCase(args[2], "off")) {
+    client.set_reply_mode(ReplyMode::kOff);
+  } else if (EqualsIgnoreCase(args[2], "skip")) {
+    if (client.reply_mode() == ReplyMode::kOn) client.set_reply_mode(ReplyMode::kSkipNext);
+  } else {
+    ReplyError(client, protocol::errors::kSyntax);
+  }
+}
+
+void ClientSetInfoCommand(RespSession& client, CommandArgs args) {
+  // CLIENT SETINFO arrived in Redis 7.2; clients send it on connect and ignore errors, but
+  // answering it keeps their logs clean and CLIENT LIST informative.
+  bool is_name = EqualsIgnoreCase(args[2], "lib-name");
+  if (!is_name && !EqualsIgnoreCase(args[2], "lib-ver")) {
+    ReplyError(client, fmt::format("ERR Unrecognized option '{}'", args[2]));
+    return;
+  }
+  if (!ValidName(args[3])) {
+    ReplyError(client, fmt::format("ERR {} cannot contain spaces, newlines or special characters.",
+                                   is_name ? "lib-name" : "lib-ver"));
+    return;
+  }
+  if (is_name) {
+    client.set_lib_name(std::string(args[3]));
+  } else {
+    client.set_lib_ver(std::string(args[3]));
+  }
+  client.reply().SimpleString("OK");
+}
+
+void ClientNoOpCommand(RespSession& client, CommandArgs args) {
+  if (EqualsIgnoreCase(args[2], "on") || EqualsIgnoreCase(args[2], "off")) {
+    client.reply().SimpleString("OK");
+  } else {
+    ReplyError(client, protocol::errors::kSyntax);
+  }
+}
+
+void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
+  static constexpr std::string_view kLines[] = {
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "SETINFO <LIB-NAME|LIB-VER> <value>",
+      "    Set client library name or version.",
+  };
+  ReplyHelp(client, "client", kLines);
+}
+
+}  // namespace herald::server

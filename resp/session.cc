@@ -1,0 +1,166 @@
+#include "resp/session.h"
+
+#include "protocol/numbers.h"
+#include "resp/commands.h"
+#include "server/logging.h"
+#include "resp/replication.h"
+#include "server/server.h"
+
+namespace herald::server {
+
+RespSession::RespSession(Server* server, uint64_t id)
+    : Connection(server, id), writer_(&server->reply_scratch(), 2) {
+  parser_.set_args_storage(&server->args_scratch());
+  authenticated_ = server->config().requirepass.empty();
+  parser_.limits().max_bulk_len = server->config().proto_max_bulk_len;
+}
+
+RespSession::~RespSession() = default;
+
+void RespSession::set_resp(int resp) {
+  resp_ = resp;
+  writer_ = protocol::RespWriter(&server_->reply_scratch(), resp);
+}
+
+void RespSession::Push(std::string_view bytes) { Queue(bytes); }
+
+ClientClass RespSession::output_class() const {
+  if (link_role_ == LinkRole::kReplica) return ClientClass::kReplica;
+  return total_count() > 0 ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+// As in Redis, a client blocked in WAIT and our master link are never closed for being idle.
+bool RespSession::idle_timeout_applies() const {
+  return link_role_ == LinkRole::kClient && !blocked_ && Connection::idle_timeout_applies();
+}
+
+void RespSession::Unblock(std::string_view reply) {
+  if (!blocked_) return;
+  blocked_ = false;
+  if (reply_mode_ == ReplyMode::kOn) Queue(reply);
+  ResumeInput();
+}
+
+void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
+  WireFormat format = resp_ == 3 ? WireFormat::kResp3 : WireFormat::kResp2;
+  protocol::SharedBytes& frame = frames.slot(format);
+  if (!frame) {
+    frame = protocol::EncodePubSubMessage(resp_, delivery.kind, delivery.pattern, delivery.channel,
+                                          delivery.payload);
+  }
+  QueueShared(frame);
+}
+
+size_t RespSession::ProcessInput(std::string_view data) {
+  size_t used = 0;
+  while (used < data.size() && !closing() && !close_after_reply() && !blocked_) {
+    parser_.limits().unauthenticated = !authenticated_;
+    parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
+    size_t consumed = 0;
+    protocol::RequestResult result = parser_.Parse(data.substr(used), &consumed);
+    if (result == protocol::RequestResult::kNeedMore) break;
+    if (result == protocol::RequestResult::kError) {
+      Log(LogLevel::kVerbose, "Protocol error ({}) from client: id={} addr={}", parser_.error(),
+          id(), peer());
+      std::string line = "-ERR ";
+      line.append(parser_.error());
+      line.append("\r\n");
+      Queue(line);
+      ++server_->stats().error_replies;
+      CloseAfterReply();
+      parser_.Reset();
+      return data.size();
+    }
+    used += consumed;
+    const auto& args = parser_.args();
+    if (args.empty()) continue;
+    // An HTTP request sent to the RESP port: drop it silently as Redis does, so a browser or a
+    // cross-protocol attack cannot make us answer anything.
+    if (protocol::EqualsIgnoreCase(args[0], "post") ||
+        protocol::EqualsIgnoreCase(args[0], "host:")) {
+      Log(LogLevel::kWarning,
+          "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+          "commands to Redis. Connection from {} aborted.",
+          peer());
+      Close();
+      return data.size();
+    }
+    server_->reply_scratch().clear();
+    ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
+    FinishCommand();
+  }
+  return used;
+}
+
+void RespSession::FinishCommand() {
+  std::string& reply = server_->reply_scratch();
+  // A replica gets the replication stream and nothing else (Redis never answers REPLCONF ACK,
+  // and nothing else is expected from a replica).
+  if (link_role_ != LinkRole::kClient) {
+    reply.clear();
+    return;
+  }
+  // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already.
+  switch (reply_mode_) {
+    case ReplyMode::kOn:
+      Queue(reply);
+      break;
+    case ReplyMode::kOff:
+      break;
+    case ReplyMode::kSkipNext:
+      // Set by CLIENT REPLY SKIP: this command (the SKIP itself) is silent, and so is the next.
+      reply_mode_ = ReplyMode::kSkipThis;
+      break;
+    case ReplyMode::kSkipThis:
+      reply_mode_ = ReplyMode::kOn;
+      break;
+  }
+  reply.clear();
+  if (reply.capacity() > 64 * 1024) reply.shrink_to_fit();
+}
+
+void RespSession::Reset() {
+  server_->broker().UnsubscribeAll(this);
+  set_resp(2);
+  db_ = 0;
+  if (names_) names_->name.clear();
+  reply_mode_ = ReplyMode::kOn;
+  authenticated_ = server_->config().requirepass.empty();
+}
+
+void RespSession::OnClosing() {
+  server_->broker().UnsubscribeAll(this);
+  server_->replication().OnSessionClosing(this);
+}
+
+const std::string& RespSession::Empty() {
+  static const std::string empty;
+  return empty;
+}
+
+RespSession::ClientNames& RespSession::Names() {
+  if (!names_) names_ = std::make_unique<ClientNames>();
+  return *names_;
+}
+
+ReplicaPeer& RespSession::replica_peer() {
+  if (!replica_peer_) replica_peer_ = std::make_unique<ReplicaPeer>();
+  return *replica_peer_;
+}
+
+const ReplicaPeer& RespSession::replica_peer() const {
+  static const ReplicaPeer none;
+  return replica_peer_ ? *replica_peer_ : none;
+}
+
+std::string RespSession::last_command() const {
+  if (last_command_ == nullptr) return "NULL";
+  std::string name(last_command_->name);
+  if (last_subcommand_ != nullptr) {
+    name += '|';
+    name += last_subcommand_->name;
+  }
+  return name;
+}
+
+}  // namespace herald::server

@@ -1,0 +1,135 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/resp_parser.h"
+#include "protocol/resp_writer.h"
+#include "broker/broker.h"
+#include "server/connection.h"
+
+namespace herald::server {
+
+struct Command;
+
+// CLIENT REPLY modes.
+enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
+
+// What a RESP connection is to replication (Redis's CLIENT_SLAVE / CLIENT_MASTER flags).
+enum class LinkRole : uint8_t {
+  kClient,   // an ordinary client
+  kReplica,  // one of our replicas (it sent PSYNC or SYNC): it receives the replication stream
+             // and gets no replies to its later commands (REPLCONF ACK)
+  kMaster,   // our own connection to our master (server/replication.h)
+};
+
+// What a connection announced with REPLCONF, and its progress once it is one of our replicas.
+// Written by the replication commands and the ReplicationManager only.
+struct ReplicaPeer {
+  int64_t listening_port = 0;  // REPLCONF listening-port (0: not announced)
+  std::string announced_ip;    // REPLCONF ip-address ("": use the peer address)
+  bool capa_eof = false;       // REPLCONF capa eof
+  bool capa_psync2 = false;    // REPLCONF capa psync2: understands +CONTINUE <replid>
+  bool pre_psync = false;      // attached with SYNC: never ACKs, so never times out
+  int64_t ack_offset = 0;      // the last REPLCONF ACK offset
+  uint64_t ack_ms = 0;         // when it arrived (the attach time until the first ACK)
+};
+
+// A RESP client: parses requests, runs them through the command table, and receives pub/sub
+// messages as a broker Subscriber. Replies of one command are gathered in reply_ and queued
+// when the command ends, unless CLIENT REPLY says otherwise; pub/sub pushes (acks and
+// messages) are queued immediately and are never silenced.
+class RespSession : public Connection, public Subscriber {
+ public:
+  RespSession(Server* server, uint64_t id);
+  ~RespSession() override;
+
+  // The writer for the current command's reply.
+  protocol::RespWriter& reply() { return writer_; }
+  // Queues `bytes` as a push (subscribe acks): ahead of the current command's reply, and even
+  // with CLIENT REPLY OFF.
+  void Push(std::string_view bytes);
+
+  int resp() const { return resp_; }
+  void set_resp(int resp);
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(bool value) { authenticated_ = value; }
+  int db() const { return db_; }
+  void set_db(int db) { db_ = db; }
+  // CLIENT SETNAME / SETINFO, "" until set.
+  const std::string& name() const { return names_ ? names_->name : Empty(); }
+  void set_name(std::string name) { Names().name = std::move(name); }
+  const std::string& lib_name() const { return names_ ? names_->lib_name : Empty(); }
+  const std::string& lib_ver() const { return names_ ? names_->lib_ver : Empty(); }
+  void set_lib_name(std::string value) { Names().lib_name = std::move(value); }
+  void set_lib_ver(std::string value) { Names().lib_ver = std::move(value); }
+  ReplyMode reply_mode() const { return reply_mode_; }
+  void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
+  // CLIENT LIST's cmd=: "publish", "client|list", "NULL" before the first command.
+  std::string last_command() const;
+  // The command (and subcommand, or nullptr) being run: pointers into the static command
+  // table, so recording them costs nothing per command.
+  void set_last_command(const Command* command, const Command* sub) {
+    last_command_ = command;
+    last_subcommand_ = sub;
+  }
+  // RESP2 with at least one subscription: only the pub/sub commands may run.
+  bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
+
+  LinkRole link_role() const { return link_role_; }
+  void set_link_role(LinkRole role) { link_role_ = role; }
+  // What a replica told us about itself (created on first use: only replicas have one).
+  ReplicaPeer& replica_peer();
+  const ReplicaPeer& replica_peer() const;
+  // The replication offset just after this client's last PUBLISH (Redis's c->woff): what WAIT
+  // waits for. 0 if it never published.
+  int64_t write_offset() const { return write_offset_; }
+  void set_write_offset(int64_t offset) { write_offset_ = offset; }
+
+  // A blocked client (WAIT) runs no further commands: its input stays buffered until Unblock(),
+  // which queues `reply` (the blocked command's reply, complete RESP) and resumes the input at the
+  // next loop turn.
+  bool blocked() const { return blocked_; }
+  void Block() { blocked_ = true; }
+  void Unblock(std::string_view reply);
+
+  // RESET: back to a fresh connection's state, subscriptions dropped silently.
+  void Reset();
+
+  ClientClass output_class() const override;
+  bool idle_timeout_applies() const override;
+  void Deliver(const Delivery& delivery, FrameCache& frames) override;
+
+ protected:
+  size_t ProcessInput(std::string_view data) override;
+  void OnClosing() override;
+
+ private:
+  void FinishCommand();
+
+  protocol::RequestParser parser_;
+  protocol::RespWriter writer_;  // into Server::reply_scratch()
+  int resp_ = 2;
+  bool authenticated_ = false;
+  int db_ = 0;
+  ReplyMode reply_mode_ = ReplyMode::kOn;
+  // Rarely set, so kept out of line: an idle connection pays one pointer for them.
+  struct ClientNames {
+    std::string name;
+    std::string lib_name;
+    std::string lib_ver;
+  };
+  static const std::string& Empty();
+  ClientNames& Names();
+  std::unique_ptr<ClientNames> names_;
+  const Command* last_command_ = nullptr;
+  const Command* last_subcommand_ = nullptr;
+  LinkRole link_role_ = LinkRole::kClient;
+  std::unique_ptr<ReplicaPeer> replica_peer_;
+  int64_t write_offset_ = 0;
+  bool blocked_ = false;
+};
+
+}  // namespace herald::server
