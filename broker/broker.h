@@ -164,6 +164,11 @@ class MessageIdSource {
     uint64_t generation = 0;     // changes whenever `start` jumps (a full resynchronization)
   };
   virtual Line line() const = 0;
+
+  // Where this node stands in its replication tree, for monitoring (the gateway's /metrics):
+  // replicas attached to it, and whether it is a replica whose link to its master is up.
+  virtual size_t replica_count() const = 0;
+  virtual bool master_link_up() const = 0;
 };
 
 // Receives every message published through the broker, after local delivery: the channel

@@ -1,7 +1,7 @@
 # Turns files into one C++ source holding each file's bytes, for serving them from the binary
-# (server/gateway_assets.{h,cc}: the gateway's browser client and demo page).
+# (gateway/assets.{h,cc}: the gateway's browser client and demo page).
 #
-# Run as a script at build time (see server/CMakeLists.txt):
+# Run as a script at build time (see gateway/CMakeLists.txt):
 #   cmake -DOUTPUT=<out.cc> -DBASE_DIR=<dir> -DFILES=<a;b;...> -P embed_files.cmake
 # FILES are paths relative to BASE_DIR; each becomes an EmbeddedFile entry named by that
 # relative path, with its bytes (a trailing NUL not counted in `size`) and a strong ETag (the

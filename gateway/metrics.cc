@@ -8,7 +8,6 @@
 #include <string>
 
 #include "gateway/gateway.h"
-#include "resp/replication.h"
 #include "server/server.h"
 
 namespace herald::server {
@@ -130,14 +129,15 @@ std::string Gateway::RenderMetrics() {
         "Resumes told that messages were missed (history too short, or another history).",
         counters_.gaps);
 
-  ReplicationManager& replication = server.replication();
+  // The replication stream, as the broker knows it (its id source); absent in unit setups.
+  const MessageIdSource* stream = broker.id_source();
   e.One("herald_replication_offset", "gauge",
         "The replication stream offset (master_repl_offset): the newest message id.",
-        static_cast<uint64_t>(replication.master_repl_offset()));
+        stream != nullptr ? stream->line().offset : 0);
   e.One("herald_connected_replicas", "gauge", "Replicas attached to this node.",
-        replication.replica_count());
+        stream != nullptr ? stream->replica_count() : 0);
   e.One("herald_master_link_up", "gauge", "1 when this node is a replica with its link up.",
-        replication.master_link_up() ? 1 : 0);
+        stream != nullptr && stream->master_link_up() ? 1 : 0);
   return e.Take();
 }
 

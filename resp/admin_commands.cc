@@ -16,10 +16,11 @@
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_handlers.h"
-#include "server/connection.h"
-#include "server/logging.h"
+#include "resp/front_end.h"
 #include "resp/replication.h"
 #include "resp/session.h"
+#include "server/connection.h"
+#include "server/logging.h"
 #include "server/server.h"
 
 #ifndef HERALD_VERSION
@@ -53,7 +54,8 @@ void Field(std::string* out, std::string_view name, auto value) {
   fmt::format_to(std::back_inserter(*out), "{}:{}\r\n", name, value);
 }
 
-void ServerSection(Server& server, std::string* out) {
+void ServerSection(RespFrontEnd& front, std::string* out) {
+  Server& server = front.server();
   utsname uts;
   uname(&uts);
   timeval now;
@@ -91,7 +93,8 @@ void ServerSection(Server& server, std::string* out) {
   Field(out, "io_threads_active", 0);
 }
 
-void ClientsSection(Server& server, std::string* out) {
+void ClientsSection(RespFrontEnd& front, std::string* out) {
+  Server& server = front.server();
   size_t max_in = 0;
   size_t max_out = 0;
   for (const Connection* connection : server.connections()) {
@@ -100,7 +103,7 @@ void ClientsSection(Server& server, std::string* out) {
   }
   out->append("# Clients\r\n");
   // Like Redis, replicas are not counted as clients (the link to our master is).
-  Field(out, "connected_clients", server.connection_count() - server.replication().replica_count());
+  Field(out, "connected_clients", server.connection_count() - front.replication().replica_count());
   Field(out, "cluster_connections", 0);
   Field(out, "maxclients", server.config().maxclients);
   Field(out, "client_recent_max_input_buffer", max_in);
@@ -110,7 +113,7 @@ void ClientsSection(Server& server, std::string* out) {
   Field(out, "clients_in_timeout_table", 0);
 }
 
-void MemorySection(Server& /*server*/, std::string* out) {
+void MemorySection(RespFrontEnd& /*front*/, std::string* out) {
   struct mallinfo2 info = mallinfo2();
   uint64_t used = info.uordblks + info.hblkhd;
   uint64_t rss = RssBytes();
@@ -125,7 +128,8 @@ void MemorySection(Server& /*server*/, std::string* out) {
   Field(out, "mem_allocator", "libc");
 }
 
-void PersistenceSection(Server& server, std::string* out) {
+void PersistenceSection(RespFrontEnd& front, std::string* out) {
+  Server& server = front.server();
   out->append("# Persistence\r\n");
   Field(out, "loading", 0);
   Field(out, "async_loading", 0);
@@ -138,7 +142,8 @@ void PersistenceSection(Server& server, std::string* out) {
   Field(out, "aof_last_write_status", "ok");
 }
 
-void StatsSection(Server& server, std::string* out) {
+void StatsSection(RespFrontEnd& front, std::string* out) {
+  Server& server = front.server();
   const Stats& stats = server.stats();
   Broker& broker = server.broker();
   out->append("# Stats\r\n");
@@ -166,9 +171,11 @@ void StatsSection(Server& server, std::string* out) {
   Field(out, "total_messages_delivered", broker.deliveries());
 }
 
-void ReplicationSection(Server& server, std::string* out) { server.replication().WriteInfo(out); }
+void ReplicationSection(RespFrontEnd& front, std::string* out) {
+  front.replication().WriteInfo(out);
+}
 
-void CpuSection(Server& /*server*/, std::string* out) {
+void CpuSection(RespFrontEnd& /*front*/, std::string* out) {
   rusage self;
   rusage children;
   getrusage(RUSAGE_SELF, &self);
@@ -183,19 +190,19 @@ void CpuSection(Server& /*server*/, std::string* out) {
   Field(out, "used_cpu_user_children", seconds(children.ru_utime));
 }
 
-void ModulesSection(Server& /*server*/, std::string* out) { out->append("# Modules\r\n"); }
+void ModulesSection(RespFrontEnd& /*front*/, std::string* out) { out->append("# Modules\r\n"); }
 
-void ClusterSection(Server& /*server*/, std::string* out) {
+void ClusterSection(RespFrontEnd& /*front*/, std::string* out) {
   out->append("# Cluster\r\n");
   Field(out, "cluster_enabled", 0);
 }
 
-void KeyspaceSection(Server& /*server*/, std::string* out) { out->append("# Keyspace\r\n"); }
+void KeyspaceSection(RespFrontEnd& /*front*/, std::string* out) { out->append("# Keyspace\r\n"); }
 
 struct InfoSection {
   std::string_view name;
   bool in_default;
-  void (*write)(Server&, std::string*);
+  void (*write)(RespFrontEnd&, std::string*);
 };
 
 constexpr InfoSection kSections[] = {
@@ -209,7 +216,6 @@ constexpr InfoSection kSections[] = {
 }  // namespace
 
 void InfoCommand(RespSession& client, CommandArgs args) {
-  Server& server = client.server();
   bool all = args.size() == 1;
   std::vector<std::string_view> wanted;
   for (size_t i = 1; i < args.size(); ++i) {
@@ -228,7 +234,7 @@ void InfoCommand(RespSession& client, CommandArgs args) {
       selected = selected || EqualsIgnoreCase(name, section.name);
     if (!selected) continue;
     if (written++ > 0) text.append("\r\n");
-    section.write(server, &text);
+    section.write(client.front(), &text);
   }
   client.reply().Verbatim(text);
 }

@@ -9,6 +9,7 @@
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_handlers.h"
+#include "resp/front_end.h"
 #include "resp/replication.h"
 #include "resp/session.h"
 #include "server/server.h"
@@ -222,7 +223,7 @@ void HelloCommand(RespSession& client, CommandArgs args) {
   reply.Bulk("mode");
   reply.Bulk("standalone");
   reply.Bulk("role");
-  reply.Bulk(client.server().replication().is_replica() ? "replica" : "master");
+  reply.Bulk(client.front().replication().is_replica() ? "replica" : "master");
   reply.Bulk("modules");
   reply.ArrayHeader(0);
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "resp/command_handlers.h"
+#include "resp/front_end.h"
 #include "resp/replication.h"
 #include "resp/session.h"
 #include "server/server.h"
@@ -127,14 +128,14 @@ void SUnsubscribeCommand(RespSession& client, CommandArgs args) {
 void PublishCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kChannel, args[1], args[2], args[0]);
-  client.set_write_offset(server.replication().master_repl_offset());
+  client.set_write_offset(client.front().replication().master_repl_offset());
   client.reply().Integer(receivers);
 }
 
 void SPublishCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kShardChannel, args[1], args[2], args[0]);
-  client.set_write_offset(server.replication().master_repl_offset());
+  client.set_write_offset(client.front().replication().master_repl_offset());
   client.reply().Integer(receivers);
 }
 

@@ -16,6 +16,7 @@
 #include "protocol/numbers.h"
 #include "protocol/resp_writer.h"
 #include "resp/command_handlers.h"
+#include "resp/front_end.h"
 #include "server/logging.h"
 #include "server/server.h"
 
@@ -51,8 +52,8 @@ std::string_view HostOf(std::string_view address) {
 // ---------------------------------------------------------------------------------------------
 // Life cycle
 
-ReplicationManager::ReplicationManager(Server* server)
-    : server_(server), backlog_(server->config().repl_backlog_size) {
+ReplicationManager::ReplicationManager(RespFrontEnd* front)
+    : front_(front), server_(&front->server()), backlog_(server_->config().repl_backlog_size) {
   uv_timer_init(server_->loop(), &reconnect_timer_);
   reconnect_timer_.data = this;
   uv_timer_init(server_->loop(), &wait_timer_);
@@ -595,27 +596,27 @@ void ReplicationManager::WriteInfo(std::string* out) const {
 // Command handlers (server/command_handlers.h)
 
 void PsyncCommand(RespSession& client, CommandArgs args) {
-  client.server().replication().Psync(client, args);
+  client.front().replication().Psync(client, args);
 }
 
 void SyncCommand(RespSession& client, CommandArgs /*args*/) {
-  client.server().replication().Sync(client);
+  client.front().replication().Sync(client);
 }
 
 void ReplconfCommand(RespSession& client, CommandArgs args) {
-  client.server().replication().Replconf(client, args);
+  client.front().replication().Replconf(client, args);
 }
 
 void ReplicaOfCommand(RespSession& client, CommandArgs args) {
-  client.server().replication().ReplicaOf(client, args);
+  client.front().replication().ReplicaOf(client, args);
 }
 
 void RoleCommand(RespSession& client, CommandArgs /*args*/) {
-  client.server().replication().Role(client);
+  client.front().replication().Role(client);
 }
 
 void WaitCommand(RespSession& client, CommandArgs args) {
-  client.server().replication().Wait(client, args);
+  client.front().replication().Wait(client, args);
 }
 
 }  // namespace herald::server

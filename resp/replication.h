@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/broker.h"
 #include "replication/backlog.h"
 #include "replication/replica_link.h"
 #include "replication/replication_state.h"
-#include "broker/broker.h"
 #include "resp/commands.h"
 #include "resp/session.h"
 
@@ -19,6 +19,7 @@ namespace herald::server {
 
 class Server;
 class ReplicationManager;
+class RespFrontEnd;
 
 // Our connection to our master: a RESP connection (so that CLIENT LIST shows it with flags=M and
 // CLIENT KILL TYPE master finds it) whose input is not parsed as commands but fed to the
@@ -26,7 +27,7 @@ class ReplicationManager;
 // like every connection.
 class MasterConnection final : public RespSession {
  public:
-  MasterConnection(Server* server, uint64_t id, ReplicationManager* manager);
+  MasterConnection(RespFrontEnd* front, uint64_t id, ReplicationManager* manager);
 
   bool idle_timeout_applies() const override { return false; }
 
@@ -61,7 +62,7 @@ class MasterConnection final : public RespSession {
 class ReplicationManager final : public MessageIdSource {
  public:
   // Registers with the server's broker; the timers live on the server's loop.
-  explicit ReplicationManager(Server* server);
+  explicit ReplicationManager(RespFrontEnd* front);
   ~ReplicationManager() override;
   ReplicationManager(const ReplicationManager&) = delete;
   ReplicationManager& operator=(const ReplicationManager&) = delete;
@@ -81,11 +82,11 @@ class ReplicationManager final : public MessageIdSource {
   // True when `replicaof` is set, whether or not the link is up (Redis's masterhost != NULL).
   bool is_replica() const;
   // True when we are a replica whose link to the master is streaming.
-  bool master_link_up() const;
+  bool master_link_up() const override;
   // The offset of the last byte of our replication stream.
   int64_t master_repl_offset() const { return backlog_.master_repl_offset(); }
   // Connected replicas (INFO connected_slaves).
-  size_t replica_count() const { return replicas_.size(); }
+  size_t replica_count() const override { return replicas_.size(); }
 
   // Commands. Each writes its reply (if any) through `client`.
   void Psync(RespSession& client, CommandArgs args);
@@ -153,6 +154,7 @@ class ReplicationManager final : public MessageIdSource {
   static void OnReconnectTimer(uv_timer_t* timer);
   static void OnWaitTimer(uv_timer_t* timer);
 
+  RespFrontEnd* front_;
   Server* server_;
   repl::Backlog backlog_;
   repl::ReplicationState state_;

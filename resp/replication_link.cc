@@ -13,8 +13,9 @@
 #include "protocol/numbers.h"
 #include "protocol/resp_writer.h"
 #include "resp/command_handlers.h"
-#include "server/logging.h"
+#include "resp/front_end.h"
 #include "resp/replication.h"
+#include "server/logging.h"
 #include "server/server.h"
 
 namespace herald::server {
@@ -65,8 +66,8 @@ int ResolveAddress(uv_loop_t* loop, const std::string& host, int port, sockaddr_
 // ---------------------------------------------------------------------------------------------
 // MasterConnection
 
-MasterConnection::MasterConnection(Server* server, uint64_t id, ReplicationManager* manager)
-    : RespSession(server, id), manager_(manager) {
+MasterConnection::MasterConnection(RespFrontEnd* front, uint64_t id, ReplicationManager* manager)
+    : RespSession(front, id), manager_(manager) {
   set_link_role(LinkRole::kMaster);
 }
 
@@ -174,7 +175,7 @@ void ReplicationManager::ConnectToMaster() {
     ScheduleReconnect(reconnect_delay_ms_);
     return;
   }
-  auto* connection = new MasterConnection(server_, server_->NextConnectionId(), this);
+  auto* connection = new MasterConnection(front_, server_->NextConnectionId(), this);
   server_->AddConnection(connection);
   master_connection_ = connection;
   phase_ = LinkPhase::kConnecting;

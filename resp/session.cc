@@ -1,25 +1,27 @@
 #include "resp/session.h"
 
+#include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/commands.h"
-#include "server/logging.h"
+#include "resp/front_end.h"
 #include "resp/replication.h"
+#include "server/logging.h"
 #include "server/server.h"
 
 namespace herald::server {
 
-RespSession::RespSession(Server* server, uint64_t id)
-    : Connection(server, id), writer_(&server->reply_scratch(), 2) {
-  parser_.set_args_storage(&server->args_scratch());
-  authenticated_ = server->config().requirepass.empty();
-  parser_.limits().max_bulk_len = server->config().proto_max_bulk_len;
+RespSession::RespSession(RespFrontEnd* front, uint64_t id)
+    : Connection(&front->server(), id), front_(front), writer_(&front->reply_scratch(), 2) {
+  parser_.set_args_storage(&front->args_scratch());
+  authenticated_ = server_->config().requirepass.empty();
+  parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
 }
 
 RespSession::~RespSession() = default;
 
 void RespSession::set_resp(int resp) {
   resp_ = resp;
-  writer_ = protocol::RespWriter(&server_->reply_scratch(), resp);
+  writer_ = protocol::RespWriter(&front_->reply_scratch(), resp);
 }
 
 void RespSession::Push(std::string_view bytes) { Queue(bytes); }
@@ -85,7 +87,7 @@ size_t RespSession::ProcessInput(std::string_view data) {
       Close();
       return data.size();
     }
-    server_->reply_scratch().clear();
+    front_->reply_scratch().clear();
     ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
     FinishCommand();
   }
@@ -93,7 +95,7 @@ size_t RespSession::ProcessInput(std::string_view data) {
 }
 
 void RespSession::FinishCommand() {
-  std::string& reply = server_->reply_scratch();
+  std::string& reply = front_->reply_scratch();
   // A replica gets the replication stream and nothing else (Redis never answers REPLCONF ACK,
   // and nothing else is expected from a replica).
   if (link_role_ != LinkRole::kClient) {
@@ -130,7 +132,26 @@ void RespSession::Reset() {
 
 void RespSession::OnClosing() {
   server_->broker().UnsubscribeAll(this);
-  server_->replication().OnSessionClosing(this);
+  front_->replication().OnSessionClosing(this);
+}
+
+void RespSession::OnAccepted() {
+  const Config& cfg = server_->config();
+  Stats& stats = server_->stats();
+  if (server_->connection_count() > static_cast<size_t>(cfg.maxclients)) {
+    ++stats.rejected_connections;
+    Queue(fmt::format("-{}\r\n", protocol::errors::kMaxClients));
+    CloseAfterReply();
+    return;
+  }
+  if (cfg.protected_mode && cfg.requirepass.empty() && !peer_is_loopback()) {
+    Log(LogLevel::kWarning, "Denied connection from {}: protected mode", peer());
+    ++stats.rejected_connections;
+    Queue(fmt::format("-{}\r\n", protocol::errors::kProtectedMode));
+    CloseAfterReply();
+    return;
+  }
+  Log(LogLevel::kVerbose, "Accepted {}", peer());
 }
 
 const std::string& RespSession::Empty() {

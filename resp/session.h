@@ -5,14 +5,15 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/broker.h"
 #include "protocol/resp_parser.h"
 #include "protocol/resp_writer.h"
-#include "broker/broker.h"
 #include "server/connection.h"
 
 namespace herald::server {
 
 struct Command;
+class RespFrontEnd;
 
 // CLIENT REPLY modes.
 enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext, kSkipThis };
@@ -43,8 +44,11 @@ struct ReplicaPeer {
 // messages) are queued immediately and are never silenced.
 class RespSession : public Connection, public Subscriber {
  public:
-  RespSession(Server* server, uint64_t id);
+  RespSession(RespFrontEnd* front, uint64_t id);
   ~RespSession() override;
+
+  // The front end this client belongs to: replication, the shared scratch buffers.
+  RespFrontEnd& front() { return *front_; }
 
   // The writer for the current command's reply.
   protocol::RespWriter& reply() { return writer_; }
@@ -105,12 +109,15 @@ class RespSession : public Connection, public Subscriber {
  protected:
   size_t ProcessInput(std::string_view data) override;
   void OnClosing() override;
+  // maxclients and protected mode, answered in RESP as redis-server does.
+  void OnAccepted() override;
 
  private:
   void FinishCommand();
 
+  RespFrontEnd* front_;
   protocol::RequestParser parser_;
-  protocol::RespWriter writer_;  // into Server::reply_scratch()
+  protocol::RespWriter writer_;  // into RespFrontEnd::reply_scratch()
   int resp_ = 2;
   bool authenticated_ = false;
   int db_ = 0;

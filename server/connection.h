@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/shared_bytes.h"
 #include "config/config.h"
+#include "protocol/shared_bytes.h"
 #include "server/out_queue.h"
 
 namespace herald::server {
@@ -103,6 +103,9 @@ class Connection {
   virtual void OnClosing() {}
   // Called once when a Connect() completes successfully.
   virtual void OnConnected() {}
+  // Called once when the server accepted this connection from one of its listeners, reading
+  // started: the protocol may refuse it here (queue a reply, CloseAfterReply()).
+  virtual void OnAccepted() {}
 
   Server* server_;
 

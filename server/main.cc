@@ -11,8 +11,8 @@
 
 #include "config/config.h"
 #include "gateway/gateway.h"
+#include "resp/front_end.h"
 #include "server/logging.h"
-#include "resp/session.h"
 #include "server/server.h"
 
 #ifndef HERALD_VERSION
@@ -143,10 +143,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  // The wiring: the server (loop, listeners, connections) and its two front ends, each of which
+  // talks to the other only through the server's broker.
   Server server(&store);
   store.set_apply_hook(
       [&server](const std::vector<std::string>& changed) { return server.ApplyConfig(changed); });
-  if (!server.Listen([](Server* s, uint64_t id) { return new RespSession(s, id); }, &error)) {
+  RespFrontEnd resp(&server);
+  if (!resp.Listen(&error)) {
     Log(LogLevel::kWarning, "{}", error);
     return 1;
   }

@@ -7,10 +7,8 @@
 #include <cstdio>
 #include <random>
 
-#include "protocol/errors.h"
 #include "server/connection.h"
 #include "server/logging.h"
-#include "resp/replication.h"
 
 namespace herald::server {
 
@@ -57,7 +55,6 @@ Server::Server(ConfigStore* config) : config_(config), read_buffer_(new char[kRe
   sigterm_.data = this;
   uv_signal_init(&loop_, &sigint_);
   sigint_.data = this;
-  replication_ = std::make_unique<ReplicationManager>(this);
 }
 
 Server::~Server() { uv_loop_close(&loop_); }
@@ -70,7 +67,7 @@ bool Server::Listen(ConnectionFactory factory, std::string* error) {
   uv_signal_start(&sigterm_, OnSignal, SIGTERM);
   uv_signal_start(&sigint_, OnSignal, SIGINT);
   // Our port is known now: it is what a replica announces to its master.
-  replication_->Start();
+  for (ServerPart* part : parts_) part->OnListening();
   return true;
 }
 
@@ -199,7 +196,7 @@ void Server::Shutdown() {
   shutting_down_ = true;
   Log(LogLevel::kWarning, "User requested shutdown...");
   // First, so that closing the link to our master below does not schedule a reconnect.
-  replication_->Shutdown();
+  for (ServerPart* part : parts_) part->OnShutdown();
   CloseListeners();
   for (auto& listener : http_listeners_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
@@ -241,22 +238,8 @@ void Server::HandleConnection(Listener* listener) {
     return;
   }
   ++stats_.connections_received;
-  if (listener->http) return;  // the gateway applies its own admission rules, in HTTP
-  const Config& cfg = config();
-  if (connections_.size() > static_cast<size_t>(cfg.maxclients)) {
-    ++stats_.rejected_connections;
-    connection->Queue(fmt::format("-{}\r\n", protocol::errors::kMaxClients));
-    connection->CloseAfterReply();
-    return;
-  }
-  if (cfg.protected_mode && cfg.requirepass.empty() && !connection->peer_is_loopback()) {
-    Log(LogLevel::kWarning, "Denied connection from {}: protected mode", connection->peer());
-    ++stats_.rejected_connections;
-    connection->Queue(fmt::format("-{}\r\n", protocol::errors::kProtectedMode));
-    connection->CloseAfterReply();
-    return;
-  }
-  Log(LogLevel::kVerbose, "Accepted {}", connection->peer());
+  // Admission rules (maxclients, protected mode) are the protocol's: it answers in its own terms.
+  connection->OnAccepted();
 }
 
 void Server::NeedsAttention(Connection* connection) { attention_.push_back(connection); }
@@ -327,7 +310,7 @@ void Server::Cron() {
     Log(LogLevel::kVerbose, "Closing idle client");
     connection->Close();
   }
-  replication_->Cron();
+  for (ServerPart* part : parts_) part->OnCron();
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) {
@@ -340,7 +323,10 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
   for (const std::string& name : changed) {
     if (name == "loglevel") SetLogLevel(config().loglevel);
-    if (name == "repl-backlog-size") replication_->ApplyConfig(name);
+    for (ServerPart* part : parts_) {
+      std::string error = part->OnConfigChanged(name);
+      if (!error.empty()) return error;
+    }
     if (name == "port" || name == "bind") {
       CloseListeners();
       std::string error;

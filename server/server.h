@@ -15,7 +15,6 @@
 namespace herald::server {
 
 class Connection;
-class ReplicationManager;
 
 // Counters reported by INFO stats; reset by CONFIG RESETSTAT.
 struct Stats {
@@ -32,6 +31,26 @@ struct Stats {
   uint64_t sync_full = 0;         // full resyncs served to replicas
   uint64_t sync_partial_ok = 0;   // PSYNCs answered with +CONTINUE
   uint64_t sync_partial_err = 0;  // PSYNCs with an ID that ended in a full resync
+};
+
+// A part of the node that main wires into the server (the RESP front end with replication, the
+// browser gateway). The server knows nothing of what a part does: it only calls it at the moments
+// of its own life that concern every part, in the order the parts were added.
+class ServerPart {
+ public:
+  virtual ~ServerPart() = default;
+  // Server::Listen opened the listeners (our port is known now).
+  virtual void OnListening() {}
+  // Once a second, from the server's cron, after the connections' own checks.
+  virtual void OnCron() {}
+  // Shutdown began: stop timers and reconnects. The server closes every connection afterwards.
+  virtual void OnShutdown() {}
+  // CONFIG SET changed the directive `name` (canonical name). Returns "" or the error reply
+  // text (without '-'), which makes CONFIG SET fail and restore the old values.
+  virtual std::string OnConfigChanged(std::string_view name) {
+    (void)name;
+    return {};
+  }
 };
 
 // The event loop and everything that lives as long as the process: configuration, broker,
@@ -59,18 +78,14 @@ class Server {
   // Stops accepting, closes every connection and makes Run() return.
   void Shutdown();
 
+  // Registers a part (not owned; it must outlive the loop's run). Call before Listen().
+  void AddPart(ServerPart* part) { parts_.push_back(part); }
+
   uv_loop_t* loop() { return &loop_; }
   Broker& broker() { return broker_; }
-  // Master and replica roles, the backlog, the link to our master (server/replication.h).
-  ReplicationManager& replication() { return *replication_; }
   const Config& config() const { return config_->config(); }
   ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
-  // Where the command being run writes its reply (RespSession::reply()). Commands run one at
-  // a time, so every connection shares it instead of carrying a buffer of its own.
-  std::string& reply_scratch() { return reply_scratch_; }
-  // Likewise for the arguments of the request being run (RequestParser::set_args_storage).
-  std::vector<std::string_view>& args_scratch() { return args_scratch_; }
   uint64_t now_ms() const { return uv_now(&loop_); }
   uint64_t start_ms() const { return start_ms_; }
   const std::string& run_id() const { return run_id_; }
@@ -122,8 +137,7 @@ class Server {
   ConfigStore* config_;
   Broker broker_;
   Stats stats_;
-  // After broker_ (it observes the broker) and destroyed before it.
-  std::unique_ptr<ReplicationManager> replication_;
+  std::vector<ServerPart*> parts_;
   ConnectionFactory factory_;
   ConnectionFactory http_factory_;
   std::vector<std::unique_ptr<Listener>> http_listeners_;
@@ -140,8 +154,6 @@ class Server {
   uv_signal_t sigint_;
   uint64_t next_id_ = 1;
   uint64_t start_ms_ = 0;
-  std::string reply_scratch_;
-  std::vector<std::string_view> args_scratch_;
   std::string run_id_;
   bool shutting_down_ = false;
 };

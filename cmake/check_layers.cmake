@@ -1,0 +1,68 @@
+# Checks that every file includes only the folders its part may use (see cmake/layers.cmake,
+# which runs this at build time over the source tree, and the layers.* tests).
+#   cmake -DROOT=<tree> [-DSTAMP=<file>] -P check_layers.cmake
+# Fails with one line per offending include, naming the file, the header and the rule.
+cmake_minimum_required(VERSION 3.22)
+if(NOT ROOT)
+  message(FATAL_ERROR "check_layers.cmake: ROOT is required")
+endif()
+
+# part -> the project folders its files may include besides its own.
+set(allowed_protocol "")
+set(allowed_replication "protocol")
+set(allowed_broker "protocol")
+set(allowed_config "protocol")
+set(allowed_server "protocol;broker;config")
+set(allowed_resp "protocol;replication;broker;config;server")
+set(allowed_gateway "protocol;broker;config;server")
+set(allowed_bench "")
+set(parts protocol replication broker config server resp gateway bench)
+# The project's folders: an include naming anything else (fmt/, nlohmann/) is a library's.
+set(folders ${parts} tests)
+# Where the parts meet: may include every folder.
+set(wiring "server/main.cc")
+
+set(problems "")
+set(globs "")
+foreach(part IN LISTS parts)
+  list(APPEND globs "${ROOT}/${part}/*.h" "${ROOT}/${part}/*.cc"
+       "${ROOT}/tests/unit/${part}/*.h" "${ROOT}/tests/unit/${part}/*.cc")
+endforeach()
+file(GLOB_RECURSE files RELATIVE "${ROOT}" ${globs})
+foreach(file IN LISTS files)
+  if(file IN_LIST wiring)
+    continue()
+  endif()
+  # The part a file belongs to: its top folder, or <part> for tests/unit/<part>/.
+  string(REGEX MATCH "^(tests/unit/)?([a-z_]+)/" _ "${file}")
+  set(part "${CMAKE_MATCH_2}")
+  if(NOT part IN_LIST parts)
+    continue()
+  endif()
+  set(may ${part} ${allowed_${part}})
+  if(file MATCHES "^tests/")
+    list(APPEND may tests)  # a test may use the test helpers (captures, fixtures)
+  endif()
+  file(STRINGS "${ROOT}/${file}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  foreach(line IN LISTS lines)
+    string(REGEX MATCH "\"([^\"]+)\"" _ "${line}")
+    set(header "${CMAKE_MATCH_1}")
+    string(REGEX MATCH "^([a-z_]+)/" _ "${header}")
+    set(folder "${CMAKE_MATCH_1}")
+    if(folder STREQUAL "" OR NOT folder IN_LIST folders OR folder IN_LIST may)
+      continue()
+    endif()
+    list(JOIN allowed_${part} ", " rule)
+    if(rule STREQUAL "")
+      set(rule "nothing of the project")
+    endif()
+    string(APPEND problems "\n  ${file} includes ${header}: ${part}/ may use ${rule}")
+  endforeach()
+endforeach()
+
+if(NOT problems STREQUAL "")
+  message(FATAL_ERROR "layering violated (cmake/check_layers.cmake):${problems}")
+endif()
+if(STAMP)
+  file(TOUCH "${STAMP}")
+endif()

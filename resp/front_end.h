@@ -1,0 +1,50 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/server.h"
+
+namespace herald::server {
+
+class ReplicationManager;
+
+// The RESP front end as one part of the server: it opens the RESP listeners (port, bind,
+// unixsocket), creates a RespSession for each client, and owns what RESP clients share: the
+// replication manager (replicas and our master are RESP connections too) and the scratch
+// buffers commands run in. Create after the Server, before Listen(); destroy before the Server.
+class RespFrontEnd final : public ServerPart {
+ public:
+  explicit RespFrontEnd(Server* server);
+  ~RespFrontEnd() override;
+  RespFrontEnd(const RespFrontEnd&) = delete;
+  RespFrontEnd& operator=(const RespFrontEnd&) = delete;
+
+  // Opens the RESP listeners (Server::Listen). Returns false with `*error` set as redis-server
+  // refuses to start.
+  bool Listen(std::string* error);
+
+  Server& server() { return *server_; }
+  // Master and replica roles, the backlog, the link to our master (resp/replication.h).
+  ReplicationManager& replication() { return *replication_; }
+  // Where the command being run writes its reply (RespSession::reply()). Commands run one at
+  // a time, so every connection shares it instead of carrying a buffer of its own.
+  std::string& reply_scratch() { return reply_scratch_; }
+  // Likewise for the arguments of the request being run (RequestParser::set_args_storage).
+  std::vector<std::string_view>& args_scratch() { return args_scratch_; }
+
+  void OnListening() override;
+  void OnCron() override;
+  void OnShutdown() override;
+  std::string OnConfigChanged(std::string_view name) override;
+
+ private:
+  Server* server_;
+  std::unique_ptr<ReplicationManager> replication_;
+  std::string reply_scratch_;
+  std::vector<std::string_view> args_scratch_;
+};
+
+}  // namespace herald::server
