@@ -4,7 +4,7 @@
 
 #include "protocol/glob.h"
 
-namespace herald::server {
+namespace herald::broker {
 
 SubscriptionSet::SubscriptionSet() = default;
 SubscriptionSet::~SubscriptionSet() = default;
@@ -175,4 +175,4 @@ void Broker::RemoveObserver(PublishObserver* observer) {
   observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
-}  // namespace herald::server
+}  // namespace herald::broker

@@ -11,7 +11,7 @@
 #include "protocol/resp_writer.h"
 #include "protocol/shared_bytes.h"
 
-namespace herald::server {
+namespace herald::broker {
 
 // Wire formats a published message can be encoded into. Each front end picks the slots it
 // uses; the broker only keeps one cache slot per format so that a message is encoded once per
@@ -253,4 +253,4 @@ class Broker {
   uint64_t deliveries_ = 0;
 };
 
-}  // namespace herald::server
+}  // namespace herald::broker

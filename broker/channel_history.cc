@@ -4,7 +4,7 @@
 
 #include "protocol/glob.h"
 
-namespace herald::server {
+namespace herald::broker {
 
 void ChannelHistory::DropOldest(Channel* channel) {
   const Message& oldest = channel->messages.front();
@@ -125,4 +125,4 @@ void ChannelHistory::Expire(uint64_t now_ms) {
   }
 }
 
-}  // namespace herald::server
+}  // namespace herald::broker

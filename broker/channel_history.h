@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace herald::server {
+namespace herald::broker {
 
 // Bounded per-channel history of published messages, for resuming SSE / WebSocket / long-poll
 // clients from the last id they saw. Each channel keeps at most `max_count` messages and
@@ -95,4 +95,4 @@ class ChannelHistory {
   uint64_t evicted_ = 0;
 };
 
-}  // namespace herald::server
+}  // namespace herald::broker

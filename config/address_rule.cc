@@ -9,7 +9,7 @@
 
 #include "protocol/numbers.h"
 
-namespace herald::server {
+namespace herald::config {
 namespace {
 
 // An address as 16 bytes (IPv4 as IPv4-mapped IPv6) and the prefix length that covers it.
@@ -86,4 +86,4 @@ std::string_view PeerIp(std::string_view peer) {
   return colon == std::string_view::npos ? peer : peer.substr(0, colon);
 }
 
-}  // namespace herald::server
+}  // namespace herald::config

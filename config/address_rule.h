@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-namespace herald::server {
+namespace herald::config {
 
 // Whether `text` is a valid address rule: "*" (any address), an IPv4 or IPv6 address, or a
 // CIDR block of either ("10.0.0.0/8", "fe80::/10").
@@ -21,4 +21,4 @@ bool AddressAllowed(const std::vector<std::string>& rules, std::string_view addr
 // The IP part of Connection::peer() ("1.2.3.4:5678", "::1:5678").
 std::string_view PeerIp(std::string_view peer);
 
-}  // namespace herald::server
+}  // namespace herald::config

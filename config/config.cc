@@ -14,11 +14,11 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "config/table.h"
 #include "protocol/glob.h"
 #include "protocol/numbers.h"
-#include "config/table.h"
 
-namespace herald::server {
+namespace herald::config {
 
 using namespace config_table;
 
@@ -513,4 +513,4 @@ bool ParseCommandLine(int argc, const char* const* argv, CommandLine* out, std::
   return true;
 }
 
-}  // namespace herald::server
+}  // namespace herald::config

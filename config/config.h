@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace herald::server {
+namespace herald::config {
 
 // Output-buffer classes of client-output-buffer-limit, in Redis's order.
 enum class ClientClass : uint8_t { kNormal = 0, kReplica = 1, kPubSub = 2 };
@@ -170,4 +170,4 @@ class ConfigStore {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace herald::server
+}  // namespace herald::config

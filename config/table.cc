@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
-namespace herald::server::config_table {
+namespace herald::config::config_table {
 namespace {
 
 // Rows for directives herald accepts, stores and ignores; `fallback` is Redis's default as
@@ -430,4 +430,4 @@ bool IsDeprecated(std::string_view name) {
   return std::find(std::begin(kDeprecated), std::end(kDeprecated), name) != std::end(kDeprecated);
 }
 
-}  // namespace herald::server::config_table
+}  // namespace herald::config::config_table

@@ -14,7 +14,7 @@
 
 #include "config/config.h"
 
-namespace herald::server::config_table {
+namespace herald::config::config_table {
 
 // The bounds of Redis's config types: INT_MIN, INT_MAX, UINT_MAX, LLONG_MAX, ULLONG_MAX.
 inline constexpr int64_t kIntMin = std::numeric_limits<int32_t>::min();
@@ -104,4 +104,4 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
 // The CONFIG GET text of a directive.
 std::string Render(const Directive& directive, const Config& config, const std::string& slot);
 
-}  // namespace herald::server::config_table
+}  // namespace herald::config::config_table

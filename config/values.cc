@@ -9,11 +9,11 @@
 #include <cstring>
 #include <span>
 
-#include "protocol/numbers.h"
 #include "config/address_rule.h"
 #include "config/table.h"
+#include "protocol/numbers.h"
 
-namespace herald::server::config_table {
+namespace herald::config::config_table {
 namespace {
 
 using protocol::EqualsIgnoreCase;
@@ -702,4 +702,4 @@ std::string Render(const Directive& directive, const Config& config, const std::
   return slot;
 }
 
-}  // namespace herald::server::config_table
+}  // namespace herald::config::config_table

@@ -6,7 +6,8 @@
 #include <iterator>
 #include <vector>
 
-namespace herald::server {
+namespace herald::gateway {
+
 namespace {
 
 // Which embedded file each route serves, and as what.
@@ -102,4 +103,4 @@ std::string BuildAssetResponse(const WebAsset& asset, const std::string* if_none
   return out;
 }
 
-}  // namespace herald::server
+}  // namespace herald::gateway

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace herald::server {
+namespace herald::gateway {
 
 // The browser files the gateway serves (web/: the herald.js client and the demo chat page),
 // embedded into the binary at build time by cmake/embed_files.cmake. Pure lookups and response
@@ -50,4 +50,4 @@ extern const EmbeddedFile kEmbeddedFiles[];
 extern const size_t kEmbeddedFileCount;
 
 }  // namespace internal
-}  // namespace herald::server
+}  // namespace herald::gateway

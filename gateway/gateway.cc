@@ -8,18 +8,35 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "config/address_rule.h"
+#include "gateway/assets.h"
+#include "gateway/internal.h"
 #include "protocol/glob.h"
 #include "protocol/message_id.h"
 #include "protocol/numbers.h"
 #include "protocol/sse.h"
 #include "protocol/utf8.h"
-#include "config/address_rule.h"
-#include "gateway/assets.h"
-#include "gateway/internal.h"
 #include "server/logging.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::gateway {
+
+using broker::Broker;
+using broker::ChannelHistory;
+using broker::Delivery;
+using broker::FrameCache;
+using broker::MessageIdSource;
+using broker::PublishEvent;
+using broker::SubKind;
+using broker::WireFormat;
+using config::AddressAllowed;
+using config::ClientClass;
+using config::Config;
+using config::LogLevel;
+using config::PeerIp;
+using server::Connection;
+using server::Log;
+using server::Server;
 namespace {
 
 using gateway_detail::CollectMissed;
@@ -837,4 +854,4 @@ void GatewayConnection::HandlePoll(std::string_view channel,
   SubscribeAll(channels, patterns);
 }
 
-}  // namespace herald::server
+}  // namespace herald::gateway

@@ -9,15 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/http_request.h"
-#include "protocol/websocket.h"
 #include "broker/broker.h"
 #include "broker/channel_history.h"
+#include "protocol/http_request.h"
+#include "protocol/websocket.h"
 #include "server/connection.h"
 
-namespace herald::server {
+namespace herald::gateway {
 
-class Server;
 class GatewayConnection;
 
 // The HTTP gateway: browsers reach the broker's channels over HTTP (POST /publish), Server-Sent
@@ -47,9 +46,9 @@ class GatewayConnection;
 //
 // Lifetime: create after the Server and destroy before it (it closes its timer in its
 // destructor and lets the loop run the close callback).
-class Gateway : public PublishObserver {
+class Gateway : public broker::PublishObserver {
  public:
-  explicit Gateway(Server* server);
+  explicit Gateway(server::Server* server);
   ~Gateway() override;
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -58,7 +57,7 @@ class Gateway : public PublishObserver {
   // without listening when gateway-port is 0; false with `*error` set if no listener opened.
   bool Start(std::string* error);
 
-  Server& server() { return *server_; }
+  server::Server& server() { return *server_; }
 
   // Connection registry for the timer; called by GatewayConnection's constructor and OnClosing.
   // Remove() of a connection that is not registered does nothing.
@@ -86,9 +85,9 @@ class Gateway : public PublishObserver {
   // The newest stream position: an id standing for "everything so far".
   uint64_t last_offset() const;
   // The history, first emptied if the node's stream restarted (a full resynchronization).
-  ChannelHistory& history();
+  broker::ChannelHistory& history();
 
-  void OnPublish(const PublishEvent& event) override;
+  void OnPublish(const broker::PublishEvent& event) override;
 
   // What /metrics reports beyond the server's own statistics.
   struct Counters {
@@ -110,13 +109,13 @@ class Gateway : public PublishObserver {
   void Tick();
   void ApplyHistoryLimits();
 
-  Server* server_;
+  server::Server* server_;
   uv_timer_t timer_;
   bool timer_started_ = false;
   bool publishing_binary_ = false;
   bool observing_ = false;
-  ChannelHistory history_;
-  uint64_t history_generation_ = 0;  // MessageIdSource::Line::generation the history is of
+  broker::ChannelHistory history_;
+  uint64_t history_generation_ = 0;  // broker::MessageIdSource::Line::generation the history is of
   uint64_t last_publish_id_ = 0;
   Counters counters_;
   uint64_t tick_count_ = 0;
@@ -129,16 +128,16 @@ class Gateway : public PublishObserver {
 // an SSE request turns it into an event stream and a WebSocket upgrade into a WebSocket, after
 // which it is a broker Subscriber in the pubsub output-limit class (over the limit it is
 // disconnected, like a slow RESP subscriber).
-class GatewayConnection : public Connection, public Subscriber {
+class GatewayConnection : public server::Connection, public broker::Subscriber {
  public:
-  GatewayConnection(Server* server, uint64_t id, Gateway* gateway);
+  GatewayConnection(server::Server* server, uint64_t id, Gateway* gateway);
   ~GatewayConnection() override;
 
-  ClientClass output_class() const override;
+  config::ClientClass output_class() const override;
   bool is_gateway() const override { return true; }
   // "http", "sse", "websocket" or "poll": what the connection speaks now (metrics).
   std::string_view transport() const;
-  void Deliver(const Delivery& delivery, FrameCache& frames) override;
+  void Deliver(const broker::Delivery& delivery, broker::FrameCache& frames) override;
 
   // Called by the gateway timer about every 250 ms with the loop's time.
   void OnTick(uint64_t now_ms);
@@ -227,4 +226,4 @@ class GatewayConnection : public Connection, public Subscriber {
   bool may_publish_ : 1 = false;    // WebSocket: incoming messages may be published
 };
 
-}  // namespace herald::server
+}  // namespace herald::gateway

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "protocol/http_request.h"
 #include "broker/channel_history.h"
+#include "protocol/http_request.h"
 
-namespace herald::server {
+namespace herald::gateway {
 
 class Gateway;
 
@@ -30,7 +30,7 @@ const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
 // The history a resuming client missed, over channels and patterns, in id order. A message of
 // a channel that is also matched by a pattern comes once per subscription, as it would live.
 struct Missed {
-  std::vector<const ChannelHistory::Message*> messages;
+  std::vector<const broker::ChannelHistory::Message*> messages;
   std::vector<std::string_view> channels;
   std::vector<std::string_view> patterns;  // "" for a channel subscription
   bool gap = false;
@@ -43,4 +43,4 @@ Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
 std::string GapJson(const Gateway& gateway, std::string_view since);
 
 }  // namespace gateway_detail
-}  // namespace herald::server
+}  // namespace herald::gateway

@@ -10,7 +10,13 @@
 #include "gateway/gateway.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::gateway {
+
+using broker::Broker;
+using broker::ChannelHistory;
+using broker::MessageIdSource;
+using server::Server;
+using server::Stats;
 namespace {
 
 class Exposition {
@@ -141,4 +147,4 @@ std::string Gateway::RenderMetrics() {
   return e.Take();
 }
 
-}  // namespace herald::server
+}  // namespace herald::gateway

@@ -1,17 +1,24 @@
 // The WebSocket side of the gateway's connections: frames in (RFC 6455 via protocol::WsDecoder),
 // the close handshake, and the /ws JSON command protocol with its history replay.
 
+#include "protocol/websocket.h"
+
 #include <cctype>
 #include <string>
 #include <vector>
 
-#include "protocol/websocket.h"
 #include "gateway/gateway.h"
 #include "gateway/internal.h"
 #include "server/logging.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::gateway {
+
+using broker::Broker;
+using broker::SubKind;
+using config::Config;
+using config::LogLevel;
+using server::Log;
 
 using gateway_detail::CollectMissed;
 using gateway_detail::Dump;
@@ -205,4 +212,4 @@ void GatewayConnection::ReplayJson(const std::vector<std::string>& names, bool p
   }
 }
 
-}  // namespace herald::server
+}  // namespace herald::gateway

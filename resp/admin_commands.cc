@@ -27,7 +27,15 @@
 #define HERALD_VERSION "0.1.0"
 #endif
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::Broker;
+using broker::SubKind;
+using config::LogLevel;
+using server::Connection;
+using server::Log;
+using server::Server;
+using server::Stats;
 namespace {
 
 using protocol::EqualsIgnoreCase;
@@ -348,4 +356,4 @@ void DebugCommand(RespSession& client, CommandArgs args) {
   client.reply().SimpleString("OK");
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <string>
 
-namespace herald::server {
+namespace herald::resp {
 namespace {
 
 constexpr DocHistory kAuthHistory[] = {
@@ -946,4 +946,4 @@ const CommandDocEntry* FindCommandDoc(std::string_view full_name) {
   return it;
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -12,7 +12,7 @@
 
 #include "resp/commands.h"
 
-namespace herald::server {
+namespace herald::resp {
 
 // Argument types, replied as "string", "integer", "double", "key", "pattern", "unix-time",
 // "pure-token", "oneof" and "block".
@@ -107,4 +107,4 @@ const CommandDocEntry* FindCommandDoc(std::string_view full_name);
 void CommandGetKeysCommand(RespSession& client, CommandArgs args);
 void CommandGetKeysAndFlagsCommand(RespSession& client, CommandArgs args);
 
-}  // namespace herald::server
+}  // namespace herald::resp

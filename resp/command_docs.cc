@@ -13,7 +13,7 @@
 #include "resp/command_handlers.h"
 #include "resp/session.h"
 
-namespace herald::server {
+namespace herald::resp {
 namespace {
 
 // COMMAND GETKEYS errors. They belong in protocol/errors.h with the others once that file is free
@@ -433,4 +433,4 @@ void CommandHelpCommand(RespSession& client, CommandArgs /*args*/) {
   ReplyHelp(client, "command", kLines);
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -7,7 +7,7 @@
 
 #include "resp/commands.h"
 
-namespace herald::server {
+namespace herald::resp {
 
 // Replies with an error line, counting it for INFO (text without '-' and CRLF).
 void ReplyError(RespSession& client, std::string_view text);
@@ -83,4 +83,4 @@ void CommandHelpCommand(RespSession& client, CommandArgs args);
 // `lines`, then "HELP" / "    Print this help.", as Redis's addReplyHelp does.
 void ReplyHelp(RespSession& client, std::string_view name, std::span<const std::string_view> lines);
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -11,7 +11,9 @@
 #include "resp/session.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using server::Server;
 namespace {
 
 // Flag sets shared by several commands (Redis 7.0's command JSON files).
@@ -240,4 +242,4 @@ void ReplyHelp(RespSession& client, std::string_view name,
   reply.SimpleString("    Prints this help.");
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

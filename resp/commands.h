@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace herald::server {
+namespace herald::resp {
 
 class RespSession;
 
@@ -59,4 +59,4 @@ std::span<const Command> AllCommands();
 // Case-insensitive lookup of a top-level command; nullptr if unknown.
 const Command* FindCommand(std::string_view name);
 
-}  // namespace herald::server
+}  // namespace herald::resp

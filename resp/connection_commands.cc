@@ -14,7 +14,13 @@
 #include "resp/session.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::SubKind;
+using config::ClientClass;
+using server::Connection;
+using server::OutQueue;
+using server::Server;
 namespace {
 
 using protocol::EqualsIgnoreCase;
@@ -463,4 +469,4 @@ void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
   ReplyHelp(client, "client", kLines);
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

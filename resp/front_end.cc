@@ -3,7 +3,9 @@
 #include "resp/replication.h"
 #include "resp/session.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using server::Server;
 
 RespFrontEnd::RespFrontEnd(Server* server)
     : server_(server), replication_(std::make_unique<ReplicationManager>(this)) {
@@ -27,4 +29,4 @@ std::string RespFrontEnd::OnConfigChanged(std::string_view name) {
   return {};
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -7,7 +7,7 @@
 
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
 
 class ReplicationManager;
 
@@ -15,9 +15,9 @@ class ReplicationManager;
 // unixsocket), creates a RespSession for each client, and owns what RESP clients share: the
 // replication manager (replicas and our master are RESP connections too) and the scratch
 // buffers commands run in. Create after the Server, before Listen(); destroy before the Server.
-class RespFrontEnd final : public ServerPart {
+class RespFrontEnd final : public server::ServerPart {
  public:
-  explicit RespFrontEnd(Server* server);
+  explicit RespFrontEnd(server::Server* server);
   ~RespFrontEnd() override;
   RespFrontEnd(const RespFrontEnd&) = delete;
   RespFrontEnd& operator=(const RespFrontEnd&) = delete;
@@ -26,7 +26,7 @@ class RespFrontEnd final : public ServerPart {
   // refuses to start.
   bool Listen(std::string* error);
 
-  Server& server() { return *server_; }
+  server::Server& server() { return *server_; }
   // Master and replica roles, the backlog, the link to our master (resp/replication.h).
   ReplicationManager& replication() { return *replication_; }
   // Where the command being run writes its reply (RespSession::reply()). Commands run one at
@@ -41,10 +41,10 @@ class RespFrontEnd final : public ServerPart {
   std::string OnConfigChanged(std::string_view name) override;
 
  private:
-  Server* server_;
+  server::Server* server_;
   std::unique_ptr<ReplicationManager> replication_;
   std::string reply_scratch_;
   std::vector<std::string_view> args_scratch_;
 };
 
-}  // namespace herald::server
+}  // namespace herald::resp

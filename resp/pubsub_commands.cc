@@ -10,7 +10,11 @@
 #include "resp/session.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::Broker;
+using broker::SubKind;
+using server::Server;
 namespace {
 
 std::string_view SubscribeVerb(SubKind kind) {
@@ -190,4 +194,4 @@ void PubsubHelpCommand(RespSession& client, CommandArgs /*args*/) {
   ReplyHelp(client, "pubsub", kLines);
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

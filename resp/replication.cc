@@ -20,7 +20,17 @@
 #include "server/logging.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::MessageIdSource;
+using broker::PublishEvent;
+using broker::PublishOrigin;
+using config::Config;
+using config::LogLevel;
+using server::Connection;
+using server::Log;
+using server::SetLogRole;
+using server::Stats;
 namespace {
 
 using protocol::EqualsIgnoreCase;
@@ -619,4 +629,4 @@ void WaitCommand(RespSession& client, CommandArgs args) {
   client.front().replication().Wait(client, args);
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -15,9 +15,8 @@
 #include "resp/commands.h"
 #include "resp/session.h"
 
-namespace herald::server {
+namespace herald::resp {
 
-class Server;
 class ReplicationManager;
 class RespFrontEnd;
 
@@ -59,7 +58,7 @@ class MasterConnection final : public RespSession {
 // advance: they are the positions messages are resumed from.
 //
 // Single-threaded; every method runs on the loop.
-class ReplicationManager final : public MessageIdSource {
+class ReplicationManager final : public broker::MessageIdSource {
  public:
   // Registers with the server's broker; the timers live on the server's loop.
   explicit ReplicationManager(RespFrontEnd* front);
@@ -106,7 +105,7 @@ class ReplicationManager final : public MessageIdSource {
 
   // The broker's id source: on a master, a client's PUBLISH / SPUBLISH enters the stream as
   // sent and its id is the stream offset past it; on a replica it stays local (id 0).
-  uint64_t AssignId(const PublishEvent& event) override;
+  uint64_t AssignId(const broker::PublishEvent& event) override;
   Line line() const override;
 
  private:
@@ -155,7 +154,7 @@ class ReplicationManager final : public MessageIdSource {
   static void OnWaitTimer(uv_timer_t* timer);
 
   RespFrontEnd* front_;
-  Server* server_;
+  server::Server* server_;
   repl::Backlog backlog_;
   repl::ReplicationState state_;
   // Our replicas, in the order they attached (INFO's slave0, slave1, ...).
@@ -195,4 +194,4 @@ class ReplicationManager final : public MessageIdSource {
   bool shut_down_ = false;
 };
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -18,7 +18,15 @@
 #include "server/logging.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::PublishOrigin;
+using broker::SubKind;
+using config::Config;
+using config::LogLevel;
+using server::Connection;
+using server::Log;
+using server::SetLogRole;
 namespace {
 
 using protocol::EqualsIgnoreCase;
@@ -325,4 +333,4 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
   return result.consumed;
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

@@ -8,7 +8,17 @@
 #include "server/logging.h"
 #include "server/server.h"
 
-namespace herald::server {
+namespace herald::resp {
+
+using broker::Delivery;
+using broker::FrameCache;
+using broker::WireFormat;
+using config::ClientClass;
+using config::Config;
+using config::LogLevel;
+using server::Connection;
+using server::Log;
+using server::Stats;
 
 RespSession::RespSession(RespFrontEnd* front, uint64_t id)
     : Connection(&front->server(), id), front_(front), writer_(&front->reply_scratch(), 2) {
@@ -184,4 +194,4 @@ std::string RespSession::last_command() const {
   return name;
 }
 
-}  // namespace herald::server
+}  // namespace herald::resp

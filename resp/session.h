@@ -10,7 +10,7 @@
 #include "protocol/resp_writer.h"
 #include "server/connection.h"
 
-namespace herald::server {
+namespace herald::resp {
 
 struct Command;
 class RespFrontEnd;
@@ -42,7 +42,7 @@ struct ReplicaPeer {
 // messages as a broker Subscriber. Replies of one command are gathered in reply_ and queued
 // when the command ends, unless CLIENT REPLY says otherwise; pub/sub pushes (acks and
 // messages) are queued immediately and are never silenced.
-class RespSession : public Connection, public Subscriber {
+class RespSession : public server::Connection, public broker::Subscriber {
  public:
   RespSession(RespFrontEnd* front, uint64_t id);
   ~RespSession() override;
@@ -102,9 +102,9 @@ class RespSession : public Connection, public Subscriber {
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
 
-  ClientClass output_class() const override;
+  config::ClientClass output_class() const override;
   bool idle_timeout_applies() const override;
-  void Deliver(const Delivery& delivery, FrameCache& frames) override;
+  void Deliver(const broker::Delivery& delivery, broker::FrameCache& frames) override;
 
  protected:
   size_t ProcessInput(std::string_view data) override;
@@ -139,4 +139,4 @@ class RespSession : public Connection, public Subscriber {
   bool blocked_ = false;
 };
 
-}  // namespace herald::server
+}  // namespace herald::resp

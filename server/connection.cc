@@ -12,6 +12,9 @@
 #include "server/server.h"
 
 namespace herald::server {
+
+using config::LogLevel;
+using config::OutputLimit;
 namespace {
 
 // At most this many pieces go into one writev; the rest waits for the next write.

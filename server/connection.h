@@ -84,12 +84,14 @@ class Connection {
   const OutQueue& output() const { return out_; }
 
   // The output-limit class this connection belongs to now.
-  virtual ClientClass output_class() const { return ClientClass::kNormal; }
+  virtual config::ClientClass output_class() const { return config::ClientClass::kNormal; }
   // Which front end it belongs to (metrics): RESP connections, or the HTTP gateway's.
   virtual bool is_gateway() const { return false; }
   // Whether the `timeout` directive may close this connection when idle. Like Redis: only
   // normal clients, never subscribers, replicas or the link to our master.
-  virtual bool idle_timeout_applies() const { return output_class() == ClientClass::kNormal; }
+  virtual bool idle_timeout_applies() const {
+    return output_class() == config::ClientClass::kNormal;
+  }
   // Checks the output limits of output_class(); schedules a close if one is exceeded. Called on
   // every append and once per second by the server's cron (so the soft limit fires without
   // traffic).

@@ -7,6 +7,8 @@
 #include <ctime>
 
 namespace herald::server {
+
+using config::LogLevel;
 namespace {
 
 LogLevel g_level = LogLevel::kNotice;

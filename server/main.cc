@@ -21,7 +21,7 @@
 
 namespace {
 
-using herald::server::LogLevel;
+using herald::config::LogLevel;
 
 constexpr char kUsage[] =
     "Usage: ./herald-server [/path/to/redis.conf] [options] [-]\n"
@@ -55,7 +55,7 @@ void Daemonize() {
 
 // Raises the open-file limit to its hard maximum and lowers maxclients if even that cannot hold
 // maxclients plus the descriptors the server keeps for itself, as redis-server does.
-void AdjustOpenFilesLimit(herald::server::ConfigStore* store) {
+void AdjustOpenFilesLimit(herald::config::ConfigStore* store) {
   constexpr int kReserved = 32;
   rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
@@ -89,6 +89,9 @@ void AdjustOpenFilesLimit(herald::server::ConfigStore* store) {
 
 int main(int argc, char** argv) {
   using namespace herald::server;
+  using namespace herald::config;
+  using herald::gateway::Gateway;
+  using herald::resp::RespFrontEnd;
   CommandLine command_line;
   std::string error;
   if (!ParseCommandLine(argc, argv, &command_line, &error)) {

@@ -12,6 +12,10 @@
 
 namespace herald::server {
 
+using config::Config;
+using config::ConfigStore;
+using config::LogLevel;
+
 // A listening socket: TCP on one address, or the Unix socket.
 struct Server::Listener {
   union {

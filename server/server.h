@@ -59,7 +59,7 @@ class Server {
  public:
   using ConnectionFactory = std::function<Connection*(Server*, uint64_t id)>;
 
-  explicit Server(ConfigStore* config);
+  explicit Server(config::ConfigStore* config);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -82,9 +82,9 @@ class Server {
   void AddPart(ServerPart* part) { parts_.push_back(part); }
 
   uv_loop_t* loop() { return &loop_; }
-  Broker& broker() { return broker_; }
-  const Config& config() const { return config_->config(); }
-  ConfigStore& config_store() { return *config_; }
+  broker::Broker& broker() { return broker_; }
+  const config::Config& config() const { return config_->config(); }
+  config::ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
   uint64_t now_ms() const { return uv_now(&loop_); }
   uint64_t start_ms() const { return start_ms_; }
@@ -134,8 +134,8 @@ class Server {
   void CloseListeners();
 
   uv_loop_t loop_;
-  ConfigStore* config_;
-  Broker broker_;
+  config::ConfigStore* config_;
+  broker::Broker broker_;
   Stats stats_;
   std::vector<ServerPart*> parts_;
   ConnectionFactory factory_;

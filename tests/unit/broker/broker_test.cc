@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace herald::server {
+namespace herald::broker {
 namespace {
 
 // Records what it receives, encoding RESP2 frames through the shared cache like a real client.
@@ -185,4 +185,4 @@ TEST_CASE("observers see every publish after local delivery") {
 }
 
 }  // namespace
-}  // namespace herald::server
+}  // namespace herald::broker

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace herald::server {
+namespace herald::broker {
 namespace {
 
 std::vector<uint64_t> Ids(const ChannelHistory::Range& range) {
@@ -118,4 +118,4 @@ TEST_CASE("ChannelHistory with max_count 0 keeps nothing") {
 }
 
 }  // namespace
-}  // namespace herald::server
+}  // namespace herald::broker

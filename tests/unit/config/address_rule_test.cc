@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-namespace herald::server {
+namespace herald::config {
 namespace {
 
 TEST_CASE("address rules: addresses, CIDR blocks and *") {
@@ -54,4 +54,4 @@ TEST_CASE("AddressAllowed and PeerIp") {
 }
 
 }  // namespace
-}  // namespace herald::server
+}  // namespace herald::config

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace herald::server {
+namespace herald::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -902,4 +902,4 @@ TEST_SUITE("server/config") {
   }
 }
 
-}  // namespace herald::server
+}  // namespace herald::config
