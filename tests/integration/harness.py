@@ -13,9 +13,9 @@ Against the real Redis 7.0 (proves the expectations are Redis's own behaviour)::
 
 One module or one test::
 
-    cd tests/integration && HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_pubsub
+    cd tests/integration && HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_pubsub
     cd tests/integration && HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v \
-        test_pubsub.Resp2PubSubTest.test_subscribe_acks_duplicates
+        resp.test_pubsub.Resp2PubSubTest.test_subscribe_acks_duplicates
 
 The JS client tests live in tests/js (`npm ci --prefix tests/js`, then `node --test` there); they
 read the same environment variables.

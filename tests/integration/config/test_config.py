@@ -2,7 +2,7 @@
 --version / --help, a real Debian redis.conf, unixsocket / pidfile / logfile / IPv6 bind,
 timeout, and a clean exit on SIGTERM.
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_config   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v config.test_config   (see harness.py)
 """
 
 import os

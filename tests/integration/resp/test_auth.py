@@ -1,6 +1,6 @@
 """requirepass / AUTH / HELLO AUTH and protected mode (Redis 7.0.15 texts, byte for byte).
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_auth   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_auth   (see harness.py)
 """
 
 import unittest

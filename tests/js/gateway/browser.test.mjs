@@ -1,7 +1,7 @@
 // The browser side of the gateway: web/herald.js and the demo chat page (web/index.html), served
 // by herald-server at / and /herald.js, driven in headless Chromium through playwright-core.
 //
-//   cd tests/js && HERALD_SERVER=../../build/server/herald-server node --test browser.test.mjs
+//   cd tests/js && HERALD_SERVER=../../build/server/herald-server node --test gateway/browser.test.mjs
 //
 // Needs /usr/bin/chromium (Debian's chromium package; HERALD_CHROMIUM=path for another binary)
 // for the browser tests, which are skipped with a message when it is missing; the HTTP tests of
@@ -17,10 +17,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { IS_REDIS, startServer, uniqueName, waitUntil, withTimeout } from './harness.mjs';
+import { IS_REDIS, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const WEB_DIR = path.resolve(HERE, '..', '..', 'web');
+const WEB_DIR = path.resolve(HERE, '..', '..', '..', 'web');
 const CHROMIUM = process.env.HERALD_CHROMIUM || '/usr/bin/chromium';
 const REDIS_CLI = '/usr/bin/redis-cli';
 const WAIT_MS = 45000; // upper bound of every wait; passing runs take far less
@@ -460,7 +460,7 @@ describe('browser', { skip: NO_BROWSER }, () => {
   });
 
   test('the README example runs as written', async (t) => {
-    const readme = fs.readFileSync(path.join(HERE, '..', '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(HERE, '..', '..', '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('\n## Browser client\n'));
     const code = section.match(/```js\n([^]*?)\n```/)[1]
       .replaceAll('http://127.0.0.1:8080', base);

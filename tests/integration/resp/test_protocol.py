@@ -1,7 +1,7 @@
 """RESP request parsing, pipelining, split requests, protocol errors and generic command
 errors, byte for byte as Redis 7.0.15 sends them.
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_protocol   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_protocol   (see harness.py)
 """
 
 import random

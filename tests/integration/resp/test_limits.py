@@ -1,7 +1,7 @@
 """Limits: maxclients, output-buffer limits for a stalled subscriber (hard and soft, with the
 server's RSS staying bounded), client-query-buffer-limit and proto-max-bulk-len.
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_limits   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_limits   (see harness.py)
 """
 
 import socket

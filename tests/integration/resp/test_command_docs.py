@@ -6,7 +6,7 @@ the commands both servers have are compared, and lists whose order Redis takes f
 seeded hash table (all commands, subcommands of a container) are put in name order first; all
 other bytes must match exactly.
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_command_docs  (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_command_docs  (see harness.py)
 """
 
 import fcntl

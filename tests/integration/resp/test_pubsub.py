@@ -1,6 +1,6 @@
 """Pub/sub over raw sockets, byte for byte, in RESP2 and RESP3 (Redis 7.0.15 behaviour).
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_pubsub   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_pubsub   (see harness.py)
 """
 
 import unittest

@@ -9,7 +9,7 @@ Against real Redis (HERALD_TEST_TARGET=redis) the same scenarios run on redis-se
 the ones marked herald-only (herald's log lines, exact bytes of herald's empty RDB, herald as
 the other end of an interop pair).
 
-Run: cd tests/integration && /usr/bin/python3 -m unittest -v test_replication  (see harness.py)
+Run: cd tests/integration && /usr/bin/python3 -m unittest -v replication.test_replication  (see harness.py)
 """
 
 import os

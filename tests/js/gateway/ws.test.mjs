@@ -4,7 +4,7 @@
 // every exchange below is also a conformance check of what herald sends. The RESP side is
 // ioredis.
 //
-//   cd tests/js && HERALD_SERVER=../../build/server/herald-server node --test ws.test.mjs
+//   cd tests/js && HERALD_SERVER=../../build/server/herald-server node --test gateway/ws.test.mjs
 //
 // Every server gets free ports (RESP and gateway, from the harness). Nothing asserts on timing:
 // every wait is for a condition, with generous limits.
@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import WebSocket from 'ws';
-import { IS_REDIS, numsub, startServer, uniqueName, waitUntil, withTimeout } from './harness.mjs';
+import { IS_REDIS, numsub, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
 
 const SKIP = IS_REDIS || process.env.HERALD_PORT
   ? 'needs a herald-server started by the harness (the gateway is herald\'s own)'

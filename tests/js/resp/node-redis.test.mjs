@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'redis';
-import { numsub, startServer, uniqueName, waitUntil, withTimeout } from './harness.mjs';
+import { numsub, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });

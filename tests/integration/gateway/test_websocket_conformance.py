@@ -19,14 +19,14 @@ Plus the opening handshake and masking, which Autobahn checks implicitly.
 
 Echo: a client of /ws/<channel> is subscribed to <channel>, and what it sends is published there,
 so it receives its own message back: text that is valid UTF-8 as a text frame, binary as a
-binary frame (server/gateway.cc). That is the "echo" Autobahn expects from its test server.
+binary frame (gateway/websocket.cc). That is the "echo" Autobahn expects from its test server.
 
 Every failing case must leave the server running and serving others: tearDown checks that a
 fresh client still gets its echo. Waiting is always bounded by socket timeouts; no test sleeps
 and then asserts. Run:
 
     cd tests/integration && HERALD_SERVER=.../herald-server /usr/bin/python3 -m unittest -v \\
-        test_websocket_conformance
+        gateway.test_websocket_conformance
 """
 
 import base64

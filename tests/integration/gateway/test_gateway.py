@@ -1,4 +1,4 @@
-"""HTTP gateway (server/gateway.{h,cc}): routing, limits, timeouts, POST /publish, SSE and
+"""HTTP gateway (gateway/gateway.{h,cc}): routing, limits, timeouts, POST /publish, SSE and
 WebSocket, against the real herald-server binary.
 
 Every server gets its own `--gateway-port` (a free port); clients are raw sockets so that the
@@ -177,7 +177,7 @@ class HttpTest(GatewayTestBase):
 
     def test_unknown_path_is_404(self):
         conn = self.http()
-        # "/" is the demo page (server/gateway_assets.h).
+        # "/" is the demo page (gateway/assets.h).
         for path in ("/index.html", "/nope", "/sse/", "/publish/", "/wsx"):
             self.assertEqual(conn.request("GET", path)[0], 404, path)
 

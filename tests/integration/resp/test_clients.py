@@ -1,7 +1,7 @@
 """Real clients against the server: redis-cli (one-shot, -3, -a, interactive through a pty),
 redis-benchmark, redis-py; plus CONFIG, INFO and CLIENT as those tools use them.
 
-Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v test_clients   (see harness.py)
+Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_clients   (see harness.py)
 """
 
 import os

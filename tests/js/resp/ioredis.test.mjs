@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { numsub, startServer, uniqueName, waitUntil, withTimeout } from './harness.mjs';
+import { numsub, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
