@@ -67,7 +67,7 @@ struct Config {
   std::string replica_announce_ip;    // "" = the address the master sees
   int replica_announce_port = 0;      // 0 = our own port
 
-  // HTTP gateway (server/gateway.h): WebSocket, SSE and HTTP publishing for browsers.
+  // HTTP gateway (gateway/gateway.h): WebSocket, SSE and HTTP publishing for browsers.
   int gateway_port = 8080;  // 0 = no gateway
   std::vector<std::string> gateway_bind = {"127.0.0.1", "-::1"};
   uint64_t gateway_max_header_bytes = 16 * 1024;  // 431 above

@@ -203,7 +203,7 @@ constexpr Directive kDirectives[] = {
      .max = kIntMax,
      .field = &Config::gateway_history_age},
 
-    // Replication (server/replication.cc). replicaof lives in Config::master_host/master_port;
+    // Replication (resp/replication.cc). replicaof lives in Config::master_host/master_port;
     // Type::kReplicaOf knows those members.
     {.name = "masterauth", .field = &Config::masterauth},
     {.name = "masteruser", .field = &Config::masteruser},

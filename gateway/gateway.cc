@@ -577,7 +577,7 @@ void GatewayConnection::HandleRequest(bool upgrade) {
     return;
   }
   if (const WebAsset* asset = FindWebAsset(target.path); asset != nullptr) {
-    // The browser client and demo page (server/gateway_assets.h), revalidated by ETag.
+    // The browser client and demo page (gateway/assets.h), revalidated by ETag.
     if (!get) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
       return;

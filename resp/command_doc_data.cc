@@ -1,7 +1,7 @@
 // Documentation data for COMMAND DOCS and COMMAND INFO. Every entry reproduces the data of Redis
 // 7.0.15's own replies (`COMMAND DOCS <name>`, `COMMAND INFO <name>` over RESP3), field for field
 // and in reply order, because redis-cli and client libraries build their hints, `help` pages and
-// key routing from it. tests/integration/test_command_docs.py compares herald's replies with a
+// key routing from it. tests/integration/resp/test_command_docs.py compares herald's replies with a
 // live redis-server's, so any drift here shows up there. Argument arrays are defined before the
 // arrays that nest them.
 

@@ -31,7 +31,7 @@ enum class DocArgType : uint8_t {
 std::string_view DocArgTypeName(DocArgType type);
 
 // One argument of COMMAND DOCS. Empty strings and key_spec_index -1 mean "absent": the field is
-// then left out of the reply, as Redis does. `flags` holds ArgFlag bits (server/commands.h).
+// then left out of the reply, as Redis does. `flags` holds ArgFlag bits (resp/commands.h).
 struct DocArg {
   std::string_view name = {};
   DocArgType type = {};

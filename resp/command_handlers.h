@@ -1,6 +1,6 @@
 #pragma once
 
-// Handlers of the command table (server/commands.cc), grouped by the file that defines them.
+// Handlers of the command table (resp/commands.cc), grouped by the file that defines them.
 // Each one runs after ExecuteCommand checked name, arity, authentication and context.
 
 #include <string_view>

@@ -40,7 +40,7 @@ enum ArgFlag : uint8_t { kArgOptional = 1, kArgMultiple = 2, kArgMultipleToken =
 
 // One row of the command table: {name, arity (-N means at least N), flags, handler}, with
 // subcommands for container commands (CLIENT, CONFIG, PUBSUB, ...). Documentation for COMMAND
-// DOCS lives apart, keyed by full name (server/command_doc_data.h).
+// DOCS lives apart, keyed by full name (resp/command_doc_data.h).
 struct Command {
   std::string_view name;  // lower case; subcommands hold only their own part ("numpat")
   int arity;

@@ -603,7 +603,7 @@ void ReplicationManager::WriteInfo(std::string* out) const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Command handlers (server/command_handlers.h)
+// Command handlers (resp/command_handlers.h)
 
 void PsyncCommand(RespSession& client, CommandArgs args) {
   client.front().replication().Psync(client, args);

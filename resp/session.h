@@ -23,7 +23,7 @@ enum class LinkRole : uint8_t {
   kClient,   // an ordinary client
   kReplica,  // one of our replicas (it sent PSYNC or SYNC): it receives the replication stream
              // and gets no replies to its later commands (REPLCONF ACK)
-  kMaster,   // our own connection to our master (server/replication.h)
+  kMaster,   // our own connection to our master (resp/replication.h)
 };
 
 // What a connection announced with REPLCONF, and its progress once it is one of our replicas.

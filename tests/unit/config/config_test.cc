@@ -120,7 +120,7 @@ std::string Block(int line, const std::string& text, const std::string& reason,
 
 }  // namespace
 
-TEST_SUITE("server/config") {
+TEST_SUITE("config/config") {
   TEST_CASE("defaults match Redis 7.0 except bind") {
     ConfigStore store;
     const Config& c = store.config();
