@@ -55,7 +55,8 @@ enum class JwtError : uint8_t {
   kIssuedInFuture,      // "issued_in_future": iat > now + leeway
   kBadIssuer,           // "bad_issuer": iss missing or not the expected issuer
   kBadAudience,         // "bad_audience": the audience is not in aud, or aud is unexpected
-  kInternal,            // "internal": OpenSSL or memory failure
+  kInternal,            // "internal": reserved for failures of herald itself; not returned
+                        // today (an OpenSSL failure while verifying is bad_signature)
 };
 
 // Number of JwtError values (for tables of counters indexed by the enum).
