@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include <set>
 #include <string>
@@ -192,6 +193,44 @@ TEST_CASE("jwt_key: loading keys, with clear errors") {
   CHECK(key.RestrictTo(JwtAlg::kHs512));
   CHECK_FALSE(key.Allows(JwtAlg::kHs256));
   CHECK(key.Allows(JwtAlg::kHs512));
+}
+
+// The PEM text OpenSSL writes for `pkey` (private in the traditional "EC PRIVATE KEY" form, or
+// the SubjectPublicKeyInfo public key).
+std::string ToPem(EVP_PKEY* pkey, bool private_key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  REQUIRE(bio != nullptr);
+  const int ok = private_key ? PEM_write_bio_PrivateKey_traditional(bio, pkey, nullptr, nullptr, 0,
+                                                                    nullptr, nullptr)
+                             : PEM_write_bio_PUBKEY(bio, pkey);
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  REQUIRE(ok == 1);
+  return pem;
+}
+
+TEST_CASE("jwt_key: a P-256 key made at test time, and a certificate") {
+  EVP_PKEY* pkey = EVP_EC_gen("P-256");
+  REQUIRE(pkey != nullptr);
+  const std::string private_pem = ToPem(pkey, true);
+  const std::string public_pem = ToPem(pkey, false);
+  EVP_PKEY_free(pkey);
+  CHECK(private_pem.find("BEGIN EC PRIVATE KEY") != std::string::npos);
+  const JwtKey signer = MustPrivate(private_pem);
+  const JwtKey verifier = MustPublic(public_pem);
+  const std::string token = SignJwt(R"({"exp":4102444800})", signer, JwtAlg::kEs256);
+  CHECK(Verify(token, {verifier}) == JwtError::kOk);
+  // Signatures are randomized, and each one verifies.
+  CHECK(SignJwt(R"({"exp":4102444800})", signer, JwtAlg::kEs256) != token);
+  // Another key's signature does not.
+  CHECK(Verify(token, {MustPublic(testkeys::kEcPubPem)}) == JwtError::kBadSignature);
+
+  // The certificate's public key verifies what its private key signed.
+  const JwtKey cert = MustPublic(testkeys::kEcCertPem);
+  CHECK(cert.family() == JwtKeyFamily::kEcP256);
+  CHECK(Verify(kPyEs256, {cert}) == JwtError::kOk);
 }
 
 TEST_CASE("jwt: every algorithm signs and verifies, and only with its own family") {

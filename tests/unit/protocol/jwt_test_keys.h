@@ -89,4 +89,18 @@ MCowBQYDK2VwAyEAPxo1Z7FvtwlabmfeTG9I0L2P6oDGmY/l+o26b5y0Zsk=
 -----END PUBLIC KEY-----
 )pem";
 
+// A self-signed certificate for kEcPem's key (openssl req -x509 -key ec.pem).
+inline constexpr const char* kEcCertPem = R"pem(-----BEGIN CERTIFICATE-----
+MIIBhDCCASmgAwIBAgIUb684irjIwkcCqyoiApOVRS+eFO4wCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLaGVyYWxkLXRlc3QwIBcNMjYxMjA2MDQ0NjEwWhgPMjEyNjEx
+MTIwNDQ2MTBaMBYxFDASBgNVBAMMC2hlcmFsZC10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEdVsf+dHIBPlq3aCcHNJYwdUZneVFMR7LJ2UBRyRo30kwzthB
+cl12ShYQ58W691uhxB8q4qq7Rb5/nHKjTWlywKNTMFEwHQYDVR0OBBYEFOKnQH4P
+jarGrU+gKTguT0p3vnGvMB8GA1UdIwQYMBaAFOKnQH4PjarGrU+gKTguT0p3vnGv
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhANwjyYmPT7TY5qU4
+XRAz16k6+KIn/Qlk43vUK7joXdeMAiEAjWYdtweJ6F0aeIRmuf1HAfXqOyc/pWoQ
+luVHE24cn3I=
+-----END CERTIFICATE-----
+)pem";
+
 }  // namespace herald::protocol::testkeys
