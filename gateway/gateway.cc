@@ -67,6 +67,8 @@ std::string_view ReasonPhrase(int status) {
       return "No Content";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 403:
       return "Forbidden";
     case 404:
@@ -183,6 +185,7 @@ bool Gateway::Start(std::string* error) {
     return false;
   }
   ApplyHistoryLimits();
+  if (!ApplyAuthConfig(true, error)) return false;
   // The first SHA-1 through OpenSSL maps in a couple of MB of libcrypto and its provider state:
   // a fixed cost of serving WebSockets at all, paid here rather than by the first client.
   protocol::WsAcceptKey("dGhlIHNhbXBsZSBub25jZQ==");
@@ -283,6 +286,8 @@ void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->
 void Gateway::Tick() {
   uint64_t now = server_->now_ms();
   ApplyHistoryLimits();  // CONFIG SET may have changed them
+  std::string auth_error;
+  ApplyAuthConfig(false, &auth_error);
   if (++tick_count_ % 4 == 0) history_.Expire(now);
   // OnTick may close a connection, which removes it from the registry.
   std::vector<GatewayConnection*> all(connections_);
@@ -353,6 +358,7 @@ void GatewayConnection::OnClosing() {
 
 void GatewayConnection::OnTick(uint64_t now_ms) {
   if (closing()) return;
+  if (identity_ != nullptr && ExpireToken(UnixNow())) return;
   const Config& cfg = server_->config();
   switch (mode_) {
     case Mode::kHttp: {
@@ -537,19 +543,6 @@ bool GatewayConnection::ChannelAllowed(std::string_view channel) const {
   return false;
 }
 
-bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* params) const {
-  if (AddressAllowed(server_->config().gateway_publish_from, PeerIp(peer()))) return true;
-  const std::string& token = server_->config().gateway_publish_token;
-  if (token.empty()) return false;
-  if (reader_->request().Header("Authorization") == "Bearer " + token) return true;
-  // Browsers cannot set headers on a WebSocket: the token may come as a query parameter.
-  if (params != nullptr) {
-    const std::string* value = FindParam(*params, "token");
-    if (value != nullptr && *value == token) return true;
-  }
-  return false;
-}
-
 void GatewayConnection::HandleRequest(bool upgrade) {
   protocol::HttpRequest& request = reader_->request();
   head_only_ = request.method == "HEAD";
@@ -608,16 +601,20 @@ void GatewayConnection::HandleRequest(bool upgrade) {
     Respond(200, "text/plain", "ok\n", {}, upgrade);
     return;
   }
+  // Everything below acts on channels: who is asking?
+  if (!Authenticate(params)) return;
   if (target.path.starts_with("/publish/")) {
+    std::string why;
+    int refusal = 0;
     if (!PathParam(target.path, "/publish/", &channel)) {
       Respond(404, "text/plain", "not found\n", {}, upgrade);
     } else if (request.method != "POST") {
       Respond(405, "text/plain", "method not allowed\n", "Allow: POST\r\n", upgrade);
-    } else if (!PublishAllowed(nullptr)) {
-      Respond(403, "application/json", "{\"error\":\"publishing not allowed\"}", {}, upgrade);
-    } else if (!ChannelAllowed(channel)) {
-      Respond(403, "application/json", "{\"error\":\"publishing to this channel is not allowed\"}",
-              {}, upgrade);
+    } else if (!OriginPermitted()) {
+      // A page of another site must not publish with this browser's address or cookies.
+      Respond(403, "application/json", "{\"error\":\"origin not allowed\"}", {}, upgrade);
+    } else if ((refusal = PublishStatus(channel, &why)) != 0) {
+      RespondRefusal(refusal, why, upgrade);
     } else {
       int64_t receivers = gateway_->Publish(channel, request.body, false);
       Respond(
@@ -664,13 +661,20 @@ void GatewayConnection::HandleRequest(bool upgrade) {
     CloseAfterReply();
     return;
   }
-  const std::string* origin = request.FindHeader("Origin");
-  if (!server_->config().gateway_cors_origins.empty() && origin != nullptr &&
-      !OriginAllowed(*origin)) {
+  // Browsers let any page open a WebSocket to any site (no CORS): without this check a page
+  // of another site could subscribe and publish with the visitor's address (cross-site
+  // WebSocket hijacking).
+  if (!OriginPermitted()) {
     Respond(403, "text/plain", "origin not allowed\n", {}, true);
     return;
   }
-  may_publish_ = PublishAllowed(&params);
+  if (target.path != "/ws") {
+    std::string why;
+    if (int refusal = SubscribeStatus({channel}, {}, &why); refusal != 0) {
+      RespondRefusal(refusal, why, true);
+      return;
+    }
+  }
   Queue(protocol::BuildWsHandshakeResponse(request));
   json_protocol_ = target.path == "/ws";
   if (const std::string* last_event = FindParam(params, "lastEventId");
@@ -685,6 +689,11 @@ void GatewayConnection::StartSse(std::string_view channel,
   const auto [channels, patterns] = RequestedNames(channel, params);
   if (channels.empty() && patterns.empty()) {
     Respond(400, "text/plain", "no channel or pattern given\n", {}, true);
+    return;
+  }
+  std::string why;
+  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
+    RespondRefusal(refusal, why, true);
     return;
   }
   multi_stream_ = channels.size() + patterns.size() > 1 || !patterns.empty();
@@ -820,6 +829,11 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     Respond(400, "text/plain", "no channel or pattern given\n");
     return;
   }
+  std::string why;
+  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
+    RespondRefusal(refusal, why, false);
+    return;
+  }
   uint64_t timeout_s = 30;
   if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
     if (!protocol::ParseUint64(*text, &timeout_s)) {
@@ -848,6 +862,11 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     Respond(200, "application/json",
             Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", missed.gap}}));
     return;
+  }
+  if (identity_ != nullptr && identity_->expires_at != 0) {
+    // A poll never outlives its token: it is answered (empty) when the token expires.
+    int64_t left = std::max<int64_t>(identity_->expires_at - UnixNow(), 0);
+    timeout_s = std::min<uint64_t>(timeout_s, static_cast<uint64_t>(left));
   }
   mode_ = Mode::kPoll;
   mode_ms_ = server_->now_ms() + timeout_s * 1000;

@@ -266,8 +266,9 @@ class PublishTest(GatewayTestBase):
         conn = self.http(source="127.0.0.2")  # not 127.0.0.1 or ::1: counts as remote
         self.assertEqual(conn.request("POST", "/publish/news", b"x")[0], 403)
         conn = self.http(source="127.0.0.2")
+        # A token that is neither the publish token nor a valid JWT is refused as such.
         self.assertEqual(conn.request("POST", "/publish/news", b"x",
-                                      headers=["Authorization: Bearer wrong"])[0], 403)
+                                      headers=["Authorization: Bearer wrong"])[0], 401)
         conn = self.http(source="127.0.0.2")
         status, _, body = conn.request("POST", "/publish/news", b"x",
                                        headers=["Authorization: Bearer s3cret"])
@@ -491,7 +492,8 @@ class WebSocketPolicyTest(GatewayTestBase):
     def test_remote_json_publish_is_refused(self):
         ws = self.ws("/ws", source="127.0.0.2")
         ws.send_frame(0x1, b'["PUBLISH","a","x"]')
-        self.assertEqual(ws.recv_json(), {"type": "error", "message": "publishing not allowed"})
+        self.assertEqual(ws.recv_json(),
+                         {"type": "error", "message": "publishing not allowed", "code": 403})
 
 
 class PublishRulesTest(GatewayTestBase):
@@ -520,7 +522,7 @@ class PublishRulesTest(GatewayTestBase):
         self.assertEqual((opcode, struct.unpack("!H", payload[:2])[0]), (0x8, 1008))
         ws = self.ws("/ws", source="127.0.0.2")
         ws.send_frame(0x1, b'["PUBLISH","secret","x"]')
-        self.assertEqual(ws.recv_json(), {"type": "error",
+        self.assertEqual(ws.recv_json(), {"type": "error", "code": 403,
                                           "message": "publishing to this channel is not allowed"})
         ws.send_frame(0x1, b'["PUBLISH","chat.a","x"]')
         self.assertEqual(ws.recv_json()["type"], "publish")
