@@ -180,12 +180,16 @@ Gateway::~Gateway() {
 
 bool Gateway::Start(std::string* error) {
   if (server_->config().gateway_port == 0) return true;
+  // Before listening: a gateway whose token keys cannot be loaded must not serve at all.
+  if (!ApplyAuthConfig(true, error)) {
+    config_error_ = true;
+    return false;
+  }
   if (!server_->ListenHttp(
           [this](Server* s, uint64_t id) { return new GatewayConnection(s, id, this); }, error)) {
     return false;
   }
   ApplyHistoryLimits();
-  if (!ApplyAuthConfig(true, error)) return false;
   // The first SHA-1 through OpenSSL maps in a couple of MB of libcrypto and its provider state:
   // a fixed cost of serving WebSockets at all, paid here rather than by the first client.
   protocol::WsAcceptKey("dGhlIHNhbXBsZSBub25jZQ==");

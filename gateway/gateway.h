@@ -63,6 +63,9 @@ class Gateway : public broker::PublishObserver {
   // Opens the gateway listeners (gateway-bind, gateway-port) and starts the timer. Returns true
   // without listening when gateway-port is 0; false with `*error` set if no listener opened.
   bool Start(std::string* error);
+  // After Start() failed: whether for a configuration that cannot work (the server should
+  // exit, as for a bad redis.conf), rather than for a port that could not be opened.
+  bool config_error() const { return config_error_; }
 
   server::Server& server() { return *server_; }
 
@@ -127,6 +130,7 @@ class Gateway : public broker::PublishObserver {
   bool timer_started_ = false;
   bool publishing_binary_ = false;
   bool observing_ = false;
+  bool config_error_ = false;
   broker::ChannelHistory history_;
   uint64_t history_generation_ = 0;  // broker::MessageIdSource::Line::generation the history is of
   uint64_t last_publish_id_ = 0;
