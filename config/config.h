@@ -100,6 +100,14 @@ struct Config {
   // What clients without a token may subscribe to (globs), in modes off and optional.
   std::vector<std::string> gateway_anonymous_channels = {"*"};
   int gateway_max_subscriptions = 1024;  // channels + patterns per gateway connection
+  int gateway_maxclients = 10000;        // gateway connections in all (maxclients: RESP's)
+  int gateway_max_per_address = 1000;    // gateway connections from one IP address; 0 = no limit
+  // Reverse proxies whose X-Forwarded-For (or Forwarded) header names the client: addresses
+  // and CIDR blocks; none by default (the header is then ignored, as anyone can send it).
+  std::vector<std::string> gateway_trusted_proxies;
+  std::string gateway_proxy_header = "x-forwarded-for";  // or "forwarded" (RFC 7239)
+  // Who may read /metrics (besides the publish token): addresses, CIDR blocks, "*".
+  std::vector<std::string> gateway_metrics_from = {"127.0.0.1", "::1"};
 };
 
 // What herald-server's command line asked for (redis-server's syntax).

@@ -52,6 +52,35 @@ std::string_view RequestToken(const protocol::HttpRequest& request,
   return {};
 }
 
+std::string_view Trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The address of a Forwarded element's for= parameter (RFC 7239): for=192.0.2.1,
+// for="[2001:db8::1]:4711", for="192.0.2.1:80". Empty when there is none.
+std::string ForwardedFor(std::string_view element) {
+  while (!element.empty()) {
+    size_t semicolon = element.find(';');
+    std::string_view pair = Trimmed(element.substr(0, semicolon));
+    element =
+        semicolon == std::string_view::npos ? std::string_view() : element.substr(semicolon + 1);
+    if (pair.size() < 4 || !protocol::EqualsIgnoreCase(pair.substr(0, 4), "for=")) continue;
+    std::string_view value = pair.substr(4);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (!value.empty() && value.front() == '[') {
+      size_t close = value.find(']');
+      return close == std::string_view::npos ? std::string()
+                                             : std::string(value.substr(1, close - 1));
+    }
+    return std::string(value.substr(0, value.find(':')));  // IPv4, maybe with a port
+  }
+  return {};
+}
+
 const ChannelGrants& AllGrants() {
   static const ChannelGrants kAll = ChannelGrants::All();
   return kAll;
@@ -162,8 +191,8 @@ int GatewayConnection::PublishStatus(std::string_view channel, std::string* why)
   bool required = auth.mode() == AuthMode::kRequired;
   // The rules that predate tokens: the publish token, or an address of gateway-publish-from
   // (not enough where tokens are required), for a channel of gateway-publish-channels.
-  bool legacy = publish_token_ || (!required && config::AddressAllowed(cfg.gateway_publish_from,
-                                                                       config::PeerIp(peer())));
+  bool legacy =
+      publish_token_ || (!required && config::AddressAllowed(cfg.gateway_publish_from, ClientIp()));
   if (legacy && channel_open) return 0;
   if (required && identity_ == nullptr && !publish_token_) {
     ++auth.counters().missing;
@@ -197,6 +226,45 @@ bool GatewayConnection::OriginPermitted() const {
     }
   }
   return false;
+}
+
+std::string GatewayConnection::ClientIp() const {
+  std::string_view peer_ip = config::PeerIp(peer());
+  const Config& cfg = server_->config();
+  if (reader_ == nullptr || cfg.gateway_trusted_proxies.empty() ||
+      !config::AddressAllowed(cfg.gateway_trusted_proxies, peer_ip)) {
+    return std::string(peer_ip);
+  }
+  // The hops, nearest last: every header line, each a comma-separated list.
+  std::vector<std::string> hops;
+  bool forwarded = cfg.gateway_proxy_header == "forwarded";
+  for (const protocol::HttpHeader& header : reader_->request().headers) {
+    if (!protocol::EqualsIgnoreCase(header.name, forwarded ? "Forwarded" : "X-Forwarded-For")) {
+      continue;
+    }
+    std::string_view rest = header.value;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      hops.push_back(forwarded ? ForwardedFor(item) : std::string(Trimmed(item)));
+    }
+  }
+  // From the nearest hop back, skip our own proxies; the first other one is the client. A hop
+  // that is not an IP address (unknown, obfuscated, garbage) ends the walk: it stands for a
+  // client we cannot name, and the proxy's own address is used.
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    if (!config::IsAddressRule(*it) || *it == "*" || it->find('/') != std::string::npos) break;
+    if (!config::AddressAllowed(cfg.gateway_trusted_proxies, *it)) return *it;
+  }
+  return std::string(peer_ip);
+}
+
+bool GatewayConnection::MetricsPermitted(const std::vector<protocol::QueryParam>& params) const {
+  if (config::AddressAllowed(server_->config().gateway_metrics_from, ClientIp())) return true;
+  const std::string& publish_token = server_->config().gateway_publish_token;
+  std::string_view token = RequestToken(reader_->request(), params);
+  return !publish_token.empty() && !token.empty() && protocol::SecretEquals(token, publish_token);
 }
 
 bool GatewayConnection::ExpireToken(int64_t now) {

@@ -274,6 +274,15 @@ void Gateway::ApplyHistoryLimits() {
 void Gateway::Add(GatewayConnection* connection) {
   connection->registry_index_ = static_cast<uint32_t>(connections_.size());
   connections_.push_back(connection);
+  server_->set_gateway_connection_count(connections_.size());
+}
+
+uint32_t Gateway::CountAddress(std::string_view ip, int delta) {
+  auto it = per_address_.try_emplace(std::string(ip), 0).first;
+  it->second += delta;
+  uint32_t count = it->second;
+  if (count == 0) per_address_.erase(it);
+  return count;
 }
 
 void Gateway::Remove(GatewayConnection* connection) {
@@ -283,6 +292,7 @@ void Gateway::Remove(GatewayConnection* connection) {
   connections_[index] = connections_.back();
   connections_[index]->registry_index_ = static_cast<uint32_t>(index);
   connections_.pop_back();
+  server_->set_gateway_connection_count(connections_.size());
 }
 
 void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->Tick(); }
@@ -357,7 +367,17 @@ ClientClass GatewayConnection::output_class() const {
 
 void GatewayConnection::OnClosing() {
   server_->broker().UnsubscribeAll(this);
+  if (counted_address_) gateway_->CountAddress(PeerIp(peer()), -1);
+  counted_address_ = false;
   gateway_->Remove(this);
+}
+
+void GatewayConnection::OnAccepted() {
+  std::string_view ip = PeerIp(peer());
+  if (!config::AddressAllowed(server_->config().gateway_trusted_proxies, ip)) {
+    gateway_->CountAddress(ip, +1);
+    counted_address_ = true;
+  }
 }
 
 void GatewayConnection::OnTick(uint64_t now_ms) {
@@ -458,11 +478,22 @@ size_t GatewayConnection::ProcessInput(std::string_view data) {
 size_t GatewayConnection::ProcessHttp(std::string_view data) {
   size_t used = 0;
   while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
-    if (!had_request_ && !in_request_ &&
-        server_->connection_count() > static_cast<size_t>(server_->config().maxclients)) {
-      // maxclients counts gateway connections too; the server left the answer to us.
-      Respond(503, "text/plain", "max number of clients reached\n", {}, true);
-      return data.size();
+    if (!had_request_ && !in_request_) {
+      // Admission (the server left it to us): the gateway's own limits, so that idle browsers
+      // never lock out RESP clients, and one address cannot take every slot.
+      const Config& cfg = server_->config();
+      if (gateway_->connection_count() > static_cast<size_t>(cfg.gateway_maxclients)) {
+        ++gateway_->counters().rejected_maxclients;
+        Respond(503, "text/plain", "max number of clients reached\n", {}, true);
+        return data.size();
+      }
+      if (counted_address_ && cfg.gateway_max_per_address > 0 &&
+          gateway_->CountAddress(PeerIp(peer()), 0) >
+              static_cast<uint32_t>(cfg.gateway_max_per_address)) {
+        ++gateway_->counters().rejected_per_address;
+        Respond(503, "text/plain", "too many connections from this address\n", {}, true);
+        return data.size();
+      }
     }
     if (!in_request_) {
       in_request_ = true;
@@ -591,6 +622,11 @@ void GatewayConnection::HandleRequest(bool upgrade) {
   if (target.path == "/metrics") {
     if (!get) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
+      return;
+    }
+    if (!MetricsPermitted(params)) {
+      ++gateway_->counters().metrics_refused;
+      Respond(403, "text/plain", "metrics not allowed\n", {}, upgrade);
       return;
     }
     Respond(200, "text/plain; version=0.0.4; charset=utf-8", gateway_->RenderMetrics(), {},

@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "broker/broker.h"
@@ -73,6 +74,10 @@ class Gateway : public broker::PublishObserver {
   // Remove() of a connection that is not registered does nothing.
   void Add(GatewayConnection* connection);
   void Remove(GatewayConnection* connection);
+  // Per-address accounting for gateway-max-per-address: the connections from `ip` (once
+  // accepted; peers in gateway-trusted-proxies are not counted, they speak for many).
+  uint32_t CountAddress(std::string_view ip, int delta);
+  size_t connection_count() const { return connections_.size(); }
 
   // Set while a WebSocket binary message is being published, so that WebSocket subscribers
   // receive it as a binary frame too (the broker's Delivery carries no opcode). Messages from
@@ -109,6 +114,9 @@ class Gateway : public broker::PublishObserver {
     uint64_t websocket_messages_in = 0;  // WebSocket data messages received
     uint64_t history_reads = 0;          // resumes and polls served from the history
     uint64_t gaps = 0;                   // of them, told about a gap first
+    uint64_t rejected_maxclients = 0;    // connections refused over gateway-maxclients
+    uint64_t rejected_per_address = 0;   // ... over gateway-max-per-address
+    uint64_t metrics_refused = 0;        // /metrics requests from outside gateway-metrics-from
   };
   Counters& counters() { return counters_; }
   // Browser tokens: the keys and rules of gateway-auth, and their counters.
@@ -141,6 +149,7 @@ class Gateway : public broker::PublishObserver {
   // The live gateway connections, in no particular order. Each knows its position
   // (GatewayConnection::registry_index_), so removal is O(1) with no per-connection hash node.
   std::vector<GatewayConnection*> connections_;
+  std::unordered_map<std::string, uint32_t> per_address_;  // gateway connections by peer IP
 };
 
 // One HTTP client of the gateway. Starts as an HTTP/1.1 connection (keep-alive, pipelining);
@@ -164,6 +173,7 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
  protected:
   size_t ProcessInput(std::string_view data) override;
   void OnClosing() override;
+  void OnAccepted() override;
 
  private:
   friend class Gateway;  // keeps registry_index_
@@ -225,6 +235,11 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   // (not a browser), one of gateway-cors-origins, or, when that is empty, the page's own origin
   // (the Host the request was sent to).
   bool OriginPermitted() const;
+  // The client's IP address: the peer's, or, when the peer is one of gateway-trusted-proxies,
+  // the address its gateway-proxy-header names (the nearest hop that is not a trusted proxy).
+  std::string ClientIp() const;
+  // Whether /metrics may be read: a client address in gateway-metrics-from, or the publish token.
+  bool MetricsPermitted(const std::vector<protocol::QueryParam>& params) const;
   // The grants the client subscribes with.
   const broker::ChannelGrants& subscribe_grants() const;
   // Closes the connection if its token has expired (SSE: an "error" event first; WebSocket:
@@ -263,12 +278,13 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   std::shared_ptr<const GatewayAuth::Identity> identity_;
   uint32_t registry_index_ = 0;  // position in Gateway::connections_
   Mode mode_ = Mode::kHttp;
-  bool in_request_ : 1 = false;     // bytes of an unfinished request have arrived
-  bool had_request_ : 1 = false;    // a complete request has been read
-  bool head_only_ : 1 = false;      // the current request is HEAD
-  bool multi_stream_ : 1 = false;   // SSE with several subscriptions: JSON envelopes
-  bool json_protocol_ : 1 = false;  // WebSocket on /ws
-  bool publish_token_ : 1 = false;  // the client brought gateway-publish-token
+  bool in_request_ : 1 = false;       // bytes of an unfinished request have arrived
+  bool had_request_ : 1 = false;      // a complete request has been read
+  bool head_only_ : 1 = false;        // the current request is HEAD
+  bool multi_stream_ : 1 = false;     // SSE with several subscriptions: JSON envelopes
+  bool json_protocol_ : 1 = false;    // WebSocket on /ws
+  bool publish_token_ : 1 = false;    // the client brought gateway-publish-token
+  bool counted_address_ : 1 = false;  // counted in Gateway::per_address_
 };
 
 }  // namespace herald::gateway

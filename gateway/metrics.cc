@@ -135,6 +135,15 @@ std::string Gateway::RenderMetrics() {
         "Resumes told that messages were missed (history too short, or another history).",
         counters_.gaps);
 
+  e.Family("herald_gateway_rejected_connections_total", "counter",
+           "Gateway connections refused (503), by the limit they hit.");
+  e.Sample("herald_gateway_rejected_connections_total", counters_.rejected_maxclients,
+           "limit=\"maxclients\"");
+  e.Sample("herald_gateway_rejected_connections_total", counters_.rejected_per_address,
+           "limit=\"per_address\"");
+  e.One("herald_gateway_metrics_refused_total", "counter",
+        "/metrics requests refused (not from gateway-metrics-from, no publish token).",
+        counters_.metrics_refused);
   const GatewayAuth::Counters& auth = auth_.counters();
   e.One("herald_gateway_tokens_accepted_total", "counter", "Browser tokens (JWT) verified.",
         auth.accepted);
