@@ -8,6 +8,7 @@
 
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
+#include "protocol/secrets.h"
 #include "resp/command_handlers.h"
 #include "resp/front_end.h"
 #include "resp/replication.h"
@@ -33,7 +34,8 @@ constexpr std::string_view kRedisVersion = "7.0.15";
 // requirepass (none: any password is accepted, as for Redis's nopass default user).
 bool CheckPassword(const Server& server, std::string_view user, std::string_view password) {
   const std::string& required = server.config().requirepass;
-  return user == "default" && (required.empty() || password == required);
+  // In constant time: how much of a guess matches must not show in the reply's timing.
+  return user == "default" && (required.empty() || protocol::SecretEquals(password, required));
 }
 
 // Redis allows in client names and library attributes only printable ASCII without spaces.

@@ -148,7 +148,9 @@ void RespSession::OnClosing() {
 void RespSession::OnAccepted() {
   const Config& cfg = server_->config();
   Stats& stats = server_->stats();
-  if (server_->connection_count() > static_cast<size_t>(cfg.maxclients)) {
+  // The gateway's connections have their own limit: idle browsers never lock out redis-cli.
+  if (server_->connection_count() - server_->gateway_connection_count() >
+      static_cast<size_t>(cfg.maxclients)) {
     ++stats.rejected_connections;
     Queue(fmt::format("-{}\r\n", protocol::errors::kMaxClients));
     CloseAfterReply();

@@ -95,6 +95,10 @@ class Server {
   // Every client connection, in no particular order (CLIENT LIST, INFO, cron).
   const std::vector<Connection*>& connections() const { return connections_; }
   size_t connection_count() const { return connections_.size(); }
+  // Of them, the gateway's, which have their own limit (gateway-maxclients): maxclients counts
+  // the others (INFO's connected_clients still counts them all). Kept by the gateway.
+  size_t gateway_connection_count() const { return gateway_connections_; }
+  void set_gateway_connection_count(size_t count) { gateway_connections_ = count; }
 
   // Re-applies the settings CONFIG SET may change at run time (listeners, log level, ...).
   std::string ApplyConfig(const std::vector<std::string>& changed);
@@ -145,6 +149,7 @@ class Server {
   // Each connection knows its position (Connection::table_index_): removal is a swap with the
   // last, and the table costs 8 bytes per connection instead of a hash node and bucket.
   std::vector<Connection*> connections_;
+  size_t gateway_connections_ = 0;
   std::vector<Connection*> attention_;
   std::vector<Connection*> attention_work_;
   std::unique_ptr<char[]> read_buffer_;
