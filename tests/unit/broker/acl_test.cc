@@ -60,15 +60,40 @@ TEST_CASE("AclStore: SETUSER is all or nothing; the log groups repeats") {
   CHECK(store.Find("x")->Describe() == "on nopass resetchannels -@all");
   CHECK(store.Find("default")->Describe() == "on nopass ~* &* +@all");
   CHECK(store.DeleteUser("x") != nullptr);
-  store.Log({.reason = "auth", .context = "toplevel", .object = "AUTH", .username = "a", .client_info = ""}, 1000, 2);
-  store.Log({.reason = "auth", .context = "toplevel", .object = "AUTH", .username = "a", .client_info = ""}, 2000, 2);
-  store.Log({.reason = "auth", .context = "toplevel", .object = "AUTH", .username = "b", .client_info = ""}, 3000, 2);
-  store.Log({.reason = "auth", .context = "toplevel", .object = "AUTH", .username = "c", .client_info = ""}, 4000, 2);
+  store.Log({.reason = "auth",
+             .context = "toplevel",
+             .object = "AUTH",
+             .username = "a",
+             .client_info = ""},
+            1000, 2);
+  store.Log({.reason = "auth",
+             .context = "toplevel",
+             .object = "AUTH",
+             .username = "a",
+             .client_info = ""},
+            2000, 2);
+  store.Log({.reason = "auth",
+             .context = "toplevel",
+             .object = "AUTH",
+             .username = "b",
+             .client_info = ""},
+            3000, 2);
+  store.Log({.reason = "auth",
+             .context = "toplevel",
+             .object = "AUTH",
+             .username = "c",
+             .client_info = ""},
+            4000, 2);
   REQUIRE(store.log().size() == 2);
   CHECK(store.log()[0].username == "c");
   CHECK(store.log()[1].username == "b");
   // After 60 s the same event starts a new entry.
-  store.Log({.reason = "auth", .context = "toplevel", .object = "AUTH", .username = "c", .client_info = ""}, 70000, 2);
+  store.Log({.reason = "auth",
+             .context = "toplevel",
+             .object = "AUTH",
+             .username = "c",
+             .client_info = ""},
+            70000, 2);
   CHECK(store.log()[0].count == 1);
 }
 
