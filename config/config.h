@@ -35,6 +35,12 @@ struct Config {
   std::string unixsocket;
   int unixsocketperm = 0;  // octal in the file, 0 = leave the umask's permissions
   std::string requirepass;
+  // ACL users: the `user` lines of the configuration (name and rules each), an ACL file, the
+  // channels of new users, the ACL LOG's length (broker/acl.h).
+  std::vector<std::vector<std::string>> acl_users;
+  std::string aclfile;
+  std::string acl_pubsub_default = "resetchannels";
+  int64_t acllog_max_len = 128;
   bool protected_mode = true;
   // Redis accepts up to 4294967295; a larger value than INT_MAX is stored as INT_MAX.
   int maxclients = 10000;

@@ -384,9 +384,17 @@ constexpr Directive kDirectives[] = {
 
     // Directives for Redis features herald does not have (TLS, cluster, ACL, syslog, threads,
     // process tuning, latency tooling): accepted, stored and ignored.
-    IgnoredEnum(kUnsupported, "acl-pubsub-default", "resetchannels", "allchannels resetchannels"),
-    IgnoredString(kUnsupported, "aclfile", "", kImmutable),
-    IgnoredInt(kUnsupported, "acllog-max-len", "128", 0, kLlongMax),
+    // ACL users (broker/acl.h, resp/acl_commands.cc); the `user` lines are Config::acl_users.
+    {.name = "acl-pubsub-default",
+     .type = Type::kEnum,
+     .choices = "allchannels resetchannels",
+     .field = &Config::acl_pubsub_default},
+    {.name = "aclfile", .flags = kImmutable, .field = &Config::aclfile},
+    {.name = "acllog-max-len",
+     .type = Type::kInt,
+     .min = 0,
+     .max = kLlongMax,
+     .field = &Config::acllog_max_len},
     IgnoredBool(kUnsupported, "always-show-logo", "no", kImmutable),
     IgnoredString(kUnsupported, "aof_rewrite_cpulist", "", kImmutable),
     IgnoredString(kUnsupported, "bgsave_cpulist", "", kImmutable),

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/acl.h"
 #include "broker/broker.h"
 #include "config/config.h"
 
@@ -83,6 +84,9 @@ class Server {
 
   uv_loop_t* loop() { return &loop_; }
   broker::Broker& broker() { return broker_; }
+  // The ACL users (built by the RESP front end from the configuration; browser tokens may name
+  // them too).
+  broker::AclStore& acl() { return acl_; }
   const config::Config& config() const { return config_->config(); }
   config::ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
@@ -140,6 +144,7 @@ class Server {
   uv_loop_t loop_;
   config::ConfigStore* config_;
   broker::Broker broker_;
+  broker::AclStore acl_;
   Stats stats_;
   std::vector<ServerPart*> parts_;
   ConnectionFactory factory_;

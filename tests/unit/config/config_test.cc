@@ -353,7 +353,6 @@ TEST_SUITE("config/config") {
         {"include a b", "Bad directive or wrong number of arguments"},
         {"rename-command a", "Bad directive or wrong number of arguments"},
         {"rename-command CONFIG \"\"", "rename-command is not supported by herald"},
-        {"user default on", "ACL users are not supported by herald (use requirepass)"},
         {"loadmodule /x.so", "modules are not supported by herald"},
         {"mymodule.option", "Module config specified without value"},
         {"mymodule.option 1", "modules are not supported by herald"},
