@@ -102,12 +102,43 @@ bool Gateway::ApplyAuthConfig(bool starting, std::string* error) {
   return true;
 }
 
-bool GatewayConnection::UseToken(std::string_view token, protocol::JwtError* error) {
+bool GatewayConnection::UseToken(std::string_view token, TokenRefusal* refusal) {
+  protocol::JwtError error = protocol::JwtError::kOk;
   std::shared_ptr<const GatewayAuth::Identity> identity =
-      gateway_->auth().Verify(token, UnixNow(), error);
-  if (identity == nullptr) return false;
+      gateway_->auth().Verify(token, UnixNow(), &error);
+  if (identity == nullptr) {
+    *refusal = {protocol::JwtErrorName(error), protocol::JwtErrorMessage(error)};
+    return false;
+  }
+  if (!identity->acl_user.empty()) {
+    std::shared_ptr<broker::AclUser> user = server_->acl().Find(identity->acl_user);
+    if (user == nullptr || !user->enabled()) {
+      ++gateway_->auth().counters().unknown_user;
+      *refusal = {"unknown_user", "the token's ACL user does not exist or is disabled"};
+      return false;
+    }
+  }
   identity_ = std::move(identity);
   return true;
+}
+
+bool GatewayConnection::IdentityMay(bool publish, std::string_view name, bool pattern) const {
+  const GatewayAuth::Identity& id = *identity_;
+  const broker::ChannelGrants& grants = id.grants;
+  if (id.acl_user.empty()) {
+    return publish ? grants.MayPublish(name)
+                   : (pattern ? grants.MayPSubscribe(name) : grants.MaySubscribe(name));
+  }
+  std::shared_ptr<broker::AclUser> user = server_->acl().Find(id.acl_user);
+  if (user == nullptr || !user->enabled()) return false;
+  // The categories of these commands in Redis 7.0 (resp/commands.cc has the same).
+  std::string_view command = publish ? "publish" : (pattern ? "psubscribe" : "subscribe");
+  if (!user->MayRun(command, {}, publish ? "@pubsub @fast" : "@pubsub @slow")) return false;
+  if (!user->MayUseChannel(name, pattern)) return false;
+  const std::vector<std::string>& own = publish ? grants.publish : grants.subscribe;
+  if (own.empty()) return true;
+  return publish ? grants.MayPublish(name)
+                 : (pattern ? grants.MayPSubscribe(name) : grants.MaySubscribe(name));
 }
 
 bool GatewayConnection::Authenticate(const std::vector<protocol::QueryParam>& params) {
@@ -122,16 +153,14 @@ bool GatewayConnection::Authenticate(const std::vector<protocol::QueryParam>& pa
     return true;
   }
   if (gateway_->auth().mode() == AuthMode::kOff) return true;  // not the publish token: no meaning
-  protocol::JwtError error = protocol::JwtError::kOk;
-  if (UseToken(token, &error)) return true;
-  Log(LogLevel::kVerbose, "Gateway token from {} refused: {}", peer(),
-      protocol::JwtErrorName(error));
-  std::string body = Dump(
-      {{"error", protocol::JwtErrorMessage(error)}, {"reason", protocol::JwtErrorName(error)}});
+  TokenRefusal refusal;
+  if (UseToken(token, &refusal)) return true;
+  Log(LogLevel::kVerbose, "Gateway token from {} refused: {}", peer(), refusal.name);
+  std::string body = Dump({{"error", refusal.message}, {"reason", refusal.name}});
   Respond(401, "application/json", body,
           fmt::format("WWW-Authenticate: Bearer error=\"invalid_token\", "
                       "error_description=\"{}\"\r\n",
-                      protocol::JwtErrorMessage(error)),
+                      refusal.message),
           reader_->request().upgrade);
   return false;
 }
@@ -166,15 +195,16 @@ int GatewayConnection::SubscribeStatus(const std::vector<std::string>& channels,
     return 401;
   }
   const ChannelGrants& grants = subscribe_grants();
+  bool by_identity = identity_ != nullptr && !publish_token_;
   for (const std::string& channel : channels) {
-    if (!grants.MaySubscribe(channel)) {
+    if (by_identity ? !IdentityMay(false, channel, false) : !grants.MaySubscribe(channel)) {
       ++auth.counters().forbidden_subscribe;
       *why = fmt::format("subscribing to channel '{}' is not allowed", channel);
       return 403;
     }
   }
   for (const std::string& pattern : patterns) {
-    if (!grants.MayPSubscribe(pattern)) {
+    if (by_identity ? !IdentityMay(false, pattern, true) : !grants.MayPSubscribe(pattern)) {
       ++auth.counters().forbidden_subscribe;
       *why = fmt::format("subscribing to pattern '{}' is not allowed", pattern);
       return 403;
@@ -187,7 +217,7 @@ int GatewayConnection::PublishStatus(std::string_view channel, std::string* why)
   GatewayAuth& auth = gateway_->auth();
   const Config& cfg = server_->config();
   bool channel_open = ChannelAllowed(channel);
-  if (identity_ != nullptr && identity_->grants.MayPublish(channel)) return 0;
+  if (identity_ != nullptr && IdentityMay(true, channel, false)) return 0;
   bool required = auth.mode() == AuthMode::kRequired;
   // The rules that predate tokens: the publish token, or an address of gateway-publish-from
   // (not enough where tokens are required), for a channel of gateway-publish-channels.

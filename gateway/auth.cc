@@ -104,6 +104,7 @@ std::shared_ptr<const GatewayAuth::Identity> GatewayAuth::Verify(std::string_vie
   identity->subject = std::move(result.claims.sub);
   identity->grants.subscribe = std::move(result.claims.subscribe);
   identity->grants.publish = std::move(result.claims.publish);
+  identity->acl_user = std::move(result.claims.user);
   if (result.claims.exp) identity->expires_at = *result.claims.exp + options_.leeway_seconds;
   return identity;
 }

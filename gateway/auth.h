@@ -31,6 +31,10 @@ class GatewayAuth {
     std::string subject;  // "sub", may be empty
     broker::ChannelGrants grants;
     int64_t expires_at = 0;  // unix seconds at which the connection must end; 0: never
+    // The ACL user the token acts as ("herald": {"user": ...}), "" for none. Its channel and
+    // command rules apply (looked up at each check, so ACL changes take effect at once); the
+    // token's own lists, when it has them, narrow them further.
+    std::string acl_user;
   };
 
   // Counted for /metrics.
@@ -41,6 +45,7 @@ class GatewayAuth {
     uint64_t forbidden_subscribe = 0;  // subscriptions outside the grants (403)
     uint64_t forbidden_publish = 0;    // publishes outside the grants (403)
     uint64_t expired_connections = 0;  // connections closed because their token expired
+    uint64_t unknown_user = 0;         // tokens naming an ACL user that does not exist or is off
   };
 
   // Reads the directives (and the public key file). Returns false with a sentence in *error

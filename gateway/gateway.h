@@ -218,7 +218,15 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   // (identity_). Answers 401 and returns false for a token that does not verify.
   bool Authenticate(const std::vector<protocol::QueryParam>& params);
   // Verifies a JWT and makes it the connection's identity; false (and *error) if refused.
-  bool UseToken(std::string_view token, protocol::JwtError* error);
+  // A token naming an ACL user that does not exist or is off is refused as "unknown_user".
+  struct TokenRefusal {
+    std::string_view name;     // a JwtErrorName, or "unknown_user"
+    std::string_view message;  // a sentence for the client
+  };
+  bool UseToken(std::string_view token, TokenRefusal* refusal);
+  // Whether the identity may subscribe to `name` (a pattern when `pattern`) or publish to it:
+  // the token's grants and, when it names an ACL user, that user's rules.
+  bool IdentityMay(bool publish, std::string_view name, bool pattern) const;
   // Whether the client may subscribe to these channels and patterns: 0, or the HTTP status that
   // refuses it (401 no token where one is required, 403 outside the grants, 400 over
   // gateway-max-subscriptions) with a sentence in *why. Counts refusals.

@@ -155,6 +155,9 @@ std::string Gateway::RenderMetrics() {
         "herald_gateway_tokens_refused_total", auth.refused[i],
         fmt::format("reason=\"{}\"", protocol::JwtErrorName(static_cast<protocol::JwtError>(i))));
   }
+  if (auth.unknown_user != 0) {
+    e.Sample("herald_gateway_tokens_refused_total", auth.unknown_user, "reason=\"unknown_user\"");
+  }
   e.One("herald_gateway_auth_missing_total", "counter",
         "Subscribes and publishes refused for want of a token (gateway-auth required).",
         auth.missing);

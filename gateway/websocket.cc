@@ -158,11 +158,11 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       error("wrong number of arguments");
       return;
     }
-    protocol::JwtError refused = protocol::JwtError::kOk;
+    TokenRefusal refused;
     if (!UseToken(args[1], &refused)) {
       PushJson(Dump({{"type", "error"},
-                     {"message", protocol::JwtErrorMessage(refused)},
-                     {"reason", protocol::JwtErrorName(refused)},
+                     {"message", refused.message},
+                     {"reason", refused.name},
                      {"code", 401}}));
       return;
     }

@@ -230,6 +230,37 @@ class TokenTest(AuthTestBase):
             self.assertEqual(after[name] - before[name], 1, name)
 
 
+class AclUserTokenTest(AuthTestBase):
+    """A token naming an ACL user: one set of rules for RESP and browsers."""
+    server_args = ("--gateway-auth", "required", "--gateway-jwt-secret", SECRET)
+
+    def test_the_users_rules_apply(self):
+        resp = self.resp()
+        self.assertEqual(resp.cmd("ACL", "SETUSER", "web", "on", "nopass", "&room.*", "+@pubsub"),
+                         b"OK")
+        t = token(user="web")
+        self.assertEqual(self.sse_status(f"/sse/room.1?token={t}"), 200)
+        self.assertEqual(self.sse_status(f"/sse/other?token={t}"), 403)
+        self.assertEqual(self.sse_status(f"/sse?pattern=room.*&token={t}"), 200)
+        bearer = [f"Authorization: Bearer {t}"]
+        self.assertEqual(self.publish("room.1", headers=bearer)[0], 200)
+        # The token's own list narrows the user's rules.
+        narrow = token(user="web", subscribe=["room.2"])
+        self.assertEqual(self.sse_status(f"/sse/room.1?token={narrow}"), 403)
+        self.assertEqual(self.sse_status(f"/sse/room.2?token={narrow}"), 200)
+        # ACL changes take effect at once.
+        self.assertEqual(resp.cmd("ACL", "SETUSER", "web", "-publish"), b"OK")
+        self.assertEqual(self.publish("room.1", headers=bearer)[0], 403)
+        self.assertEqual(resp.cmd("ACL", "SETUSER", "web", "off"), b"OK")
+        status, _, body = self.http().request("GET", "/sse/room.1", headers=bearer)
+        self.assertEqual((status, json.loads(body)["reason"]), (401, "unknown_user"))
+        status, _, body = self.http().request(
+            "GET", "/sse/room.1", headers=[f"Authorization: Bearer {token(user='ghost')}"])
+        self.assertEqual((status, json.loads(body)["reason"]), (401, "unknown_user"))
+        self.assertGreaterEqual(
+            metrics(self.server)['herald_gateway_tokens_refused_total{reason="unknown_user"}'], 2)
+
+
 class ExpiryTest(AuthTestBase):
     server_args = ("--gateway-auth", "required", "--gateway-jwt-secret", SECRET,
                    "--gateway-jwt-leeway", "0", "--gateway-sse-heartbeat", "0")
