@@ -37,8 +37,12 @@ std::string_view Excerpt(std::string_view s) {
 }  // namespace
 
 GatewaySubscriber::GatewaySubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-                                     const std::string* authority)
-    : TcpClient(ctx), events_(events), index_(index), authority_(authority) {}
+                                     const std::string* authority, const std::string* extra_headers)
+    : TcpClient(ctx),
+      events_(events),
+      index_(index),
+      authority_(authority),
+      extra_headers_(extra_headers) {}
 
 std::string GatewaySubscriber::PercentEncode(std::string_view text) {
   std::string out;

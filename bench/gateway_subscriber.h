@@ -18,9 +18,10 @@ namespace herald::bench {
 // the start of the body, e.g. "HTTP/1.1 503 Service Unavailable: max number of clients reached".
 class GatewaySubscriber : public TcpClient {
  public:
-  // `authority` is the Host header value ("host:port"); it must outlive the subscriber.
+  // `authority` is the Host header value ("host:port"); `extra_headers` whole header lines
+  // ("Authorization: Bearer ...\r\n") sent with the request. Both must outlive the subscriber.
   GatewaySubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-                    const std::string* authority);
+                    const std::string* authority, const std::string* extra_headers);
 
   // Percent-encodes `text` for a path segment or a query value (keeps unreserved characters,
   // ':' and '@', which channel names use).
@@ -44,6 +45,7 @@ class GatewaySubscriber : public TcpClient {
   // Reports a failure of this subscriber to the run and closes the connection.
   void Abort(std::string_view what);
   const std::string& authority() const { return *authority_; }
+  const std::string& extra_headers() const { return *extra_headers_; }
 
   SubscriberEvents* events_;
   uint32_t index_;
@@ -54,6 +56,7 @@ class GatewaySubscriber : public TcpClient {
   void OnFailure(std::string_view what, int status) final;
 
   const std::string* authority_;
+  const std::string* extra_headers_;
   bool head_done_ = false;
 };
 

@@ -63,6 +63,8 @@ Target:
   --server-pid PID      read the server's CPU time, write syscalls and RSS from /proc/PID
   --resp 2|3            protocol; 3 sends HELLO 3 on every connection (default 2)
   --password PW         send AUTH PW first
+  --gateway-token T     ws/sse: send "Authorization: Bearer T" (a browser token, or the
+                        gateway's publish token) with each subscriber's request
   --transport T         subscriber transport: resp | ws (WebSocket on the HTTP gateway) |
                         sse (Server-Sent Events on the gateway); publishers always use RESP
                         on --host/--port (default resp)
@@ -144,6 +146,8 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* error) {
       ok = ParseNumber(v, &o->resp) && (o->resp == 2 || o->resp == 3);
     } else if (flag == "--password") {
       o->password = v;
+    } else if (flag == "--gateway-token") {
+      o->gateway_token = v;
     } else if (flag == "--transport") {
       o->transport = v;
     } else if (flag == "--sub-host") {

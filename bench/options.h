@@ -16,6 +16,7 @@ struct Options {
   int server_pid = 0;
   int resp = 2;
   std::string password;
+  std::string gateway_token;       // ws/sse: sent as "Authorization: Bearer" (a browser token)
   std::string transport = "resp";  // resp | ws | sse (subscribers; publishers speak RESP)
   // Subscribers elsewhere (a replication chain): --sub-host, --sub-port P[,P2,...].
   std::optional<std::string> sub_host;

@@ -370,11 +370,13 @@ std::unique_ptr<TcpClient> PubSubRun::MakeSubscriber(uint32_t index) {
     case Transport::kSse: {
       const std::string* authority = &cfg_.sub_authorities[index % cfg_.sub_authorities.size()];
       if (cfg_.transport == Transport::kWebSocket) {
-        return std::make_unique<WsSubscriber>(ctx_.get(), this, index, authority, channel,
-                                              std::move(pattern), cfg_.payload);
+        return std::make_unique<WsSubscriber>(ctx_.get(), this, index, authority,
+                                              &cfg_.gateway_headers, channel, std::move(pattern),
+                                              cfg_.payload);
       }
-      return std::make_unique<SseSubscriber>(ctx_.get(), this, index, authority, channel,
-                                             std::move(pattern), cfg_.payload);
+      return std::make_unique<SseSubscriber>(ctx_.get(), this, index, authority,
+                                             &cfg_.gateway_headers, channel, std::move(pattern),
+                                             cfg_.payload);
     }
   }
   return nullptr;

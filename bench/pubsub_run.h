@@ -39,7 +39,8 @@ struct RunConfig {
   // use the server's (or a replica's) RESP port, WebSocket and SSE subscribers a gateway port.
   std::vector<sockaddr_storage> sub_addresses;
   std::vector<std::string> sub_authorities;  // "host:port" of each, the gateway's Host header
-  std::vector<int> sub_ports;                // the port of each, for per-port figures
+  std::string gateway_headers;  // extra header lines of gateway requests (--gateway-token)
+  std::vector<int> sub_ports;   // the port of each, for per-port figures
   // Subscribers on other nodes than the publishers (a replication chain). Then setup publishes
   // probe messages (publisher id kProbePublisher, ignored by the checks) until one has reached a
   // subscriber on every sub address, i.e. every replica's link is up, and PUBLISH replies are

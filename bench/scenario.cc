@@ -232,6 +232,9 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
     if (!Resolve(sub_host, port, &c->sub_addresses.back(), error)) return false;
     c->sub_authorities.push_back(Authority(sub_host, port));
   }
+  if (!o.gateway_token.empty()) {
+    c->gateway_headers = fmt::format("Authorization: Bearer {}\r\n", o.gateway_token);
+  }
   return true;
 }
 

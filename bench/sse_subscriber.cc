@@ -16,9 +16,9 @@ constexpr size_t kMaxFastIdLine = 256;
 }  // namespace
 
 SseSubscriber::SseSubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-                             const std::string* authority, const std::string& channel,
-                             std::string pattern, size_t payload)
-    : GatewaySubscriber(ctx, events, index, authority),
+                             const std::string* authority, const std::string* extra_headers,
+                             const std::string& channel, std::string pattern, size_t payload)
+    : GatewaySubscriber(ctx, events, index, authority, extra_headers),
       channel_(channel),
       pattern_(std::move(pattern)),
       payload_(payload) {
@@ -28,9 +28,10 @@ SseSubscriber::SseSubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_
 void SseSubscriber::QueueRequest() {
   const std::string target = pattern_.empty() ? "/sse/" + PercentEncode(channel_)
                                               : "/sse?pattern=" + PercentEncode(pattern_);
-  Queue(fmt::format(
-      "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n",
-      target, authority()));
+  Queue(
+      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\nCache-Control: "
+                  "no-cache\r\n{}\r\n",
+                  target, authority(), extra_headers()));
 }
 
 bool SseSubscriber::OnResponseHead(std::string_view headers) {

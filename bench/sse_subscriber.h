@@ -30,8 +30,8 @@ class SseSubscriber final : public GatewaySubscriber {
   // `channel` is where messages are published; `pattern`, when not empty, is what to subscribe
   // to instead (pattern mode). `payload` is the expected payload size.
   SseSubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-                const std::string* authority, const std::string& channel, std::string pattern,
-                size_t payload);
+                const std::string* authority, const std::string* extra_headers,
+                const std::string& channel, std::string pattern, size_t payload);
 
  private:
   int expected_status() const override { return 200; }

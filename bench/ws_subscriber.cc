@@ -69,9 +69,9 @@ std::string FrameHeader(uint8_t opcode, uint64_t size) {
 }  // namespace
 
 WsSubscriber::WsSubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-                           const std::string* authority, const std::string& channel,
-                           std::string pattern, size_t payload)
-    : GatewaySubscriber(ctx, events, index, authority),
+                           const std::string* authority, const std::string* extra_headers,
+                           const std::string& channel, std::string pattern, size_t payload)
+    : GatewaySubscriber(ctx, events, index, authority, extra_headers),
       channel_(channel),
       pattern_(std::move(pattern)),
       payload_(payload),
@@ -90,8 +90,8 @@ void WsSubscriber::QueueRequest() {
   const std::string path = pattern_.empty() ? "/ws/" + PercentEncode(channel_) : "/ws";
   Queue(
       fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                  path, authority(), key_));
+                  "Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n{}\r\n",
+                  path, authority(), key_, extra_headers()));
 }
 
 bool WsSubscriber::OnResponseHead(std::string_view headers) {

@@ -30,8 +30,8 @@ class WsSubscriber final : public GatewaySubscriber {
   // `channel` is where messages are published; `pattern`, when not empty, is what to
   // PSUBSCRIBE to (pattern mode). `payload` is the expected payload size.
   WsSubscriber(LoopContext* ctx, SubscriberEvents* events, uint32_t index,
-               const std::string* authority, const std::string& channel, std::string pattern,
-               size_t payload);
+               const std::string* authority, const std::string* extra_headers,
+               const std::string& channel, std::string pattern, size_t payload);
 
  private:
   int expected_status() const override { return 101; }
