@@ -36,8 +36,8 @@ struct Config {
   int unixsocketperm = 0;  // octal in the file, 0 = leave the umask's permissions
   std::string requirepass;
   bool protected_mode = true;
-  // Redis accepts up to 4294967295; a larger value than INT_MAX is stored as INT_MAX.
-  int maxclients = 10000;
+  // 1 .. 4294967295 as in Redis (an unsigned int there).
+  int64_t maxclients = 10000;
   int timeout = 0;          // seconds a client may be idle; 0 = never closed
   int tcp_keepalive = 300;  // seconds; 0 = off
   int tcp_backlog = 511;

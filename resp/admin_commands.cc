@@ -258,8 +258,10 @@ void ConfigGetCommand(RespSession& client, CommandArgs args) {
 }
 
 void ConfigSetCommand(RespSession& client, CommandArgs args) {
+  // The arity check (-4) turned away fewer than one pair; an odd count past it is a syntax error
+  // in Redis.
   if ((args.size() - 2) % 2 != 0) {
-    ReplyArityError(client, "config|set");
+    ReplyError(client, protocol::errors::kSyntax);
     return;
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
