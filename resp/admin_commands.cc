@@ -274,6 +274,18 @@ void ConfigSetCommand(RespSession& client, CommandArgs args) {
   client.reply().SimpleString("OK");
 }
 
+void ConfigRewriteCommand(RespSession& client, CommandArgs /*args*/) {
+  std::string error = client.server().config_store().Rewrite();
+  if (!error.empty()) {
+    Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}",
+        std::string_view(error).substr(error.find(": ") + 2));
+    ReplyError(client, error);
+    return;
+  }
+  Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
+  client.reply().SimpleString("OK");
+}
+
 void ConfigResetStatCommand(RespSession& client, CommandArgs /*args*/) {
   client.server().stats() = Stats{};
   client.reply().SimpleString("OK");
@@ -287,6 +299,8 @@ void ConfigHelpCommand(RespSession& client, CommandArgs /*args*/) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
   };
   ReplyHelp(client, "config", kLines);
 }
