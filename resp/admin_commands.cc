@@ -277,8 +277,10 @@ void ConfigSetCommand(RespSession& client, CommandArgs args) {
 void ConfigRewriteCommand(RespSession& client, CommandArgs /*args*/) {
   std::string error = client.server().config_store().Rewrite();
   if (!error.empty()) {
-    Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}",
-        std::string_view(error).substr(error.find(": ") + 2));
+    constexpr std::string_view kWriteError = "ERR Rewriting config file: ";
+    if (error.starts_with(kWriteError)) {
+      Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error.substr(kWriteError.size()));
+    }
     ReplyError(client, error);
     return;
   }
