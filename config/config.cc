@@ -537,16 +537,10 @@ std::string ReplaceFile(const std::string& path, const std::string& content) {
     unlink(temp.c_str());
     return std::string(std::strerror(err));
   };
-  // Keep the old file's permissions; a new file gets 0644 less the umask, as in Redis.
-  struct stat st;
-  mode_t mode;
-  if (stat(path.c_str(), &st) == 0) {
-    mode = st.st_mode & 07777;
-  } else {
-    mode_t mask = umask(0);
-    umask(mask);
-    mode = 0644 & ~mask;
-  }
+  // 0644 less the umask, whatever the old file had, as in Redis (mkstemp made it 0600).
+  mode_t mask = umask(0);
+  umask(mask);
+  const mode_t mode = 0644 & ~mask;
   if (fchmod(fd, mode) != 0) return fail(errno);
   size_t written = 0;
   while (written < content.size()) {
