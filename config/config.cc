@@ -570,6 +570,18 @@ std::string ReplaceFile(const std::string& path, const std::string& content) {
   return {};
 }
 
+// String directives Redis 7.0 stores as NULL when set to "" (EMPTY_STRING_IS_NULL): CONFIG
+// REWRITE writes no line for them then, and blanks the old ones.
+bool EmptyMeansUnset(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "masterauth",       "masteruser",          "requirepass",         "unixsocket",
+      "pidfile",          "replica-announce-ip", "cluster-announce-ip", "cluster-announce-hostname",
+      "bind-source-addr", "server_cpulist",      "bio_cpulist",         "aof_rewrite_cpulist",
+      "bgsave_cpulist"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames) ||
+         name.starts_with("tls-");
+}
+
 bool IsSpecialLine(std::string_view name) {
   return name == "include" || name == "rename-command" || name == "user" || name == "loadmodule" ||
          name == "sentinel";
@@ -676,6 +688,10 @@ std::string ConfigStore::Rewrite() const {
       }
       default:
         break;
+    }
+    if (directive.type == Type::kString && value.empty() && EmptyMeansUnset(option)) {
+      state.MarkProcessed(option);
+      continue;
     }
     std::string argument;
     switch (directive.type) {
