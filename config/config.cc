@@ -218,7 +218,9 @@ bool ConfigStore::Impl::ParseText(std::string_view text, const std::vector<Segme
     } else if (name == "rename-command" && argv.size() == 3) {
       return fail("rename-command is not supported by herald");
     } else if (name == "user" && argv.size() >= 2) {
-      return fail("ACL users are not supported by herald (use requirepass)");
+      // Checked when the users are built (resp/acl_commands.cc), as Redis checks them after
+      // loading the whole file.
+      config->acl_users.emplace_back(argv.begin() + 1, argv.end());
     } else if (name == "loadmodule" && argv.size() >= 2) {
       return fail("modules are not supported by herald");
     } else if (name.find('.') != std::string::npos) {

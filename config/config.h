@@ -35,6 +35,12 @@ struct Config {
   std::string unixsocket;
   int unixsocketperm = 0;  // octal in the file, 0 = leave the umask's permissions
   std::string requirepass;
+  // ACL users: the `user` lines of the configuration (name and rules each), an ACL file, the
+  // channels of new users, the ACL LOG's length (broker/acl.h).
+  std::vector<std::vector<std::string>> acl_users;
+  std::string aclfile;
+  std::string acl_pubsub_default = "resetchannels";
+  int64_t acllog_max_len = 128;
   bool protected_mode = true;
   // 1 .. 4294967295 as in Redis (an unsigned int there).
   int64_t maxclients = 10000;
@@ -85,6 +91,29 @@ struct Config {
   int gateway_history_size = 100;            // messages kept per channel; 0 = no history
   uint64_t gateway_history_bytes = 1 << 20;  // payload bytes kept per channel
   int gateway_history_age = 300;             // seconds a message is kept; 0 = no limit
+  // Browser tokens (gateway/auth.h). gateway-auth: "off" (no tokens: the publish rules above),
+  // "optional" (a token adds its grants; without one, gateway-anonymous-channels), "required"
+  // (every subscribe and publish needs a token or the publish token), or "auto": required when
+  // requirepass is set, otherwise optional.
+  std::string gateway_auth = "auto";
+  std::string gateway_jwt_secret;           // HMAC key of HS256/384/512 tokens
+  std::string gateway_jwt_public_key_file;  // PEM public key (RSA or P-256) of RS256/ES256 tokens
+  std::string gateway_jwt_issuer;           // when set, tokens must carry this "iss"
+  std::string gateway_jwt_audience;         // when set, tokens must name it in "aud"
+  bool gateway_jwt_require_exp = true;      // refuse tokens without "exp"
+  int gateway_jwt_leeway = 60;              // seconds of clock skew allowed on exp/nbf/iat
+  uint64_t gateway_jwt_max_bytes = 8192;    // longest token accepted
+  // What clients without a token may subscribe to (globs), in modes off and optional.
+  std::vector<std::string> gateway_anonymous_channels = {"*"};
+  int gateway_max_subscriptions = 1024;  // channels + patterns per gateway connection
+  int gateway_maxclients = 10000;        // gateway connections in all (maxclients: RESP's)
+  int gateway_max_per_address = 1000;    // gateway connections from one IP address; 0 = no limit
+  // Reverse proxies whose X-Forwarded-For (or Forwarded) header names the client: addresses
+  // and CIDR blocks; none by default (the header is then ignored, as anyone can send it).
+  std::vector<std::string> gateway_trusted_proxies;
+  std::string gateway_proxy_header = "x-forwarded-for";  // or "forwarded" (RFC 7239)
+  // Who may read /metrics (besides the publish token): addresses, CIDR blocks, "*".
+  std::vector<std::string> gateway_metrics_from = {"127.0.0.1", "::1"};
 };
 
 // What herald-server's command line asked for (redis-server's syntax).

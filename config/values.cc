@@ -609,6 +609,8 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
       if (index < 0) return EnumError(directive.choices);
       if (auto field = FieldOf<LogLevel>(directive)) {
         config->*field = static_cast<LogLevel>(index);
+      } else if (auto text = FieldOf<std::string>(directive)) {
+        config->*text = std::string(Word(directive.choices, index));
       } else {
         *slot = std::string(Word(directive.choices, index));
       }
@@ -684,6 +686,7 @@ std::string Render(const Directive& directive, const Config& config, const std::
       if (auto field = FieldOf<LogLevel>(directive)) {
         return std::string(Word(directive.choices, static_cast<size_t>(config.*field)));
       }
+      if (auto text = FieldOf<std::string>(directive)) return config.*text;
       break;
     case Type::kString:
       if (auto field = FieldOf<std::string>(directive)) return config.*field;

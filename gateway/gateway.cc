@@ -67,6 +67,8 @@ std::string_view ReasonPhrase(int status) {
       return "No Content";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 403:
       return "Forbidden";
     case 404:
@@ -178,6 +180,11 @@ Gateway::~Gateway() {
 
 bool Gateway::Start(std::string* error) {
   if (server_->config().gateway_port == 0) return true;
+  // Before listening: a gateway whose token keys cannot be loaded must not serve at all.
+  if (!ApplyAuthConfig(true, error)) {
+    config_error_ = true;
+    return false;
+  }
   if (!server_->ListenHttp(
           [this](Server* s, uint64_t id) { return new GatewayConnection(s, id, this); }, error)) {
     return false;
@@ -267,6 +274,15 @@ void Gateway::ApplyHistoryLimits() {
 void Gateway::Add(GatewayConnection* connection) {
   connection->registry_index_ = static_cast<uint32_t>(connections_.size());
   connections_.push_back(connection);
+  server_->set_gateway_connection_count(connections_.size());
+}
+
+uint32_t Gateway::CountAddress(std::string_view ip, int delta) {
+  auto it = per_address_.try_emplace(std::string(ip), 0).first;
+  it->second += delta;
+  uint32_t count = it->second;
+  if (count == 0) per_address_.erase(it);
+  return count;
 }
 
 void Gateway::Remove(GatewayConnection* connection) {
@@ -276,6 +292,7 @@ void Gateway::Remove(GatewayConnection* connection) {
   connections_[index] = connections_.back();
   connections_[index]->registry_index_ = static_cast<uint32_t>(index);
   connections_.pop_back();
+  server_->set_gateway_connection_count(connections_.size());
 }
 
 void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->Tick(); }
@@ -283,6 +300,8 @@ void Gateway::OnTick(uv_timer_t* handle) { static_cast<Gateway*>(handle->data)->
 void Gateway::Tick() {
   uint64_t now = server_->now_ms();
   ApplyHistoryLimits();  // CONFIG SET may have changed them
+  std::string auth_error;
+  ApplyAuthConfig(false, &auth_error);
   if (++tick_count_ % 4 == 0) history_.Expire(now);
   // OnTick may close a connection, which removes it from the registry.
   std::vector<GatewayConnection*> all(connections_);
@@ -348,11 +367,22 @@ ClientClass GatewayConnection::output_class() const {
 
 void GatewayConnection::OnClosing() {
   server_->broker().UnsubscribeAll(this);
+  if (counted_address_) gateway_->CountAddress(PeerIp(peer()), -1);
+  counted_address_ = false;
   gateway_->Remove(this);
+}
+
+void GatewayConnection::OnAccepted() {
+  std::string_view ip = PeerIp(peer());
+  if (!config::AddressAllowed(server_->config().gateway_trusted_proxies, ip)) {
+    gateway_->CountAddress(ip, +1);
+    counted_address_ = true;
+  }
 }
 
 void GatewayConnection::OnTick(uint64_t now_ms) {
   if (closing()) return;
+  if (identity_ != nullptr && ExpireToken(UnixNow())) return;
   const Config& cfg = server_->config();
   switch (mode_) {
     case Mode::kHttp: {
@@ -448,11 +478,22 @@ size_t GatewayConnection::ProcessInput(std::string_view data) {
 size_t GatewayConnection::ProcessHttp(std::string_view data) {
   size_t used = 0;
   while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
-    if (!had_request_ && !in_request_ &&
-        server_->connection_count() > static_cast<size_t>(server_->config().maxclients)) {
-      // maxclients counts gateway connections too; the server left the answer to us.
-      Respond(503, "text/plain", "max number of clients reached\n", {}, true);
-      return data.size();
+    if (!had_request_ && !in_request_) {
+      // Admission (the server left it to us): the gateway's own limits, so that idle browsers
+      // never lock out RESP clients, and one address cannot take every slot.
+      const Config& cfg = server_->config();
+      if (gateway_->connection_count() > static_cast<size_t>(cfg.gateway_maxclients)) {
+        ++gateway_->counters().rejected_maxclients;
+        Respond(503, "text/plain", "max number of clients reached\n", {}, true);
+        return data.size();
+      }
+      if (counted_address_ && cfg.gateway_max_per_address > 0 &&
+          gateway_->CountAddress(PeerIp(peer()), 0) >
+              static_cast<uint32_t>(cfg.gateway_max_per_address)) {
+        ++gateway_->counters().rejected_per_address;
+        Respond(503, "text/plain", "too many connections from this address\n", {}, true);
+        return data.size();
+      }
     }
     if (!in_request_) {
       in_request_ = true;
@@ -537,19 +578,6 @@ bool GatewayConnection::ChannelAllowed(std::string_view channel) const {
   return false;
 }
 
-bool GatewayConnection::PublishAllowed(const std::vector<protocol::QueryParam>* params) const {
-  if (AddressAllowed(server_->config().gateway_publish_from, PeerIp(peer()))) return true;
-  const std::string& token = server_->config().gateway_publish_token;
-  if (token.empty()) return false;
-  if (reader_->request().Header("Authorization") == "Bearer " + token) return true;
-  // Browsers cannot set headers on a WebSocket: the token may come as a query parameter.
-  if (params != nullptr) {
-    const std::string* value = FindParam(*params, "token");
-    if (value != nullptr && *value == token) return true;
-  }
-  return false;
-}
-
 void GatewayConnection::HandleRequest(bool upgrade) {
   protocol::HttpRequest& request = reader_->request();
   head_only_ = request.method == "HEAD";
@@ -596,6 +624,11 @@ void GatewayConnection::HandleRequest(bool upgrade) {
       Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
       return;
     }
+    if (!MetricsPermitted(params)) {
+      ++gateway_->counters().metrics_refused;
+      Respond(403, "text/plain", "metrics not allowed\n", {}, upgrade);
+      return;
+    }
     Respond(200, "text/plain; version=0.0.4; charset=utf-8", gateway_->RenderMetrics(), {},
             upgrade);
     return;
@@ -608,16 +641,20 @@ void GatewayConnection::HandleRequest(bool upgrade) {
     Respond(200, "text/plain", "ok\n", {}, upgrade);
     return;
   }
+  // Everything below acts on channels: who is asking?
+  if (!Authenticate(params)) return;
   if (target.path.starts_with("/publish/")) {
+    std::string why;
+    int refusal = 0;
     if (!PathParam(target.path, "/publish/", &channel)) {
       Respond(404, "text/plain", "not found\n", {}, upgrade);
     } else if (request.method != "POST") {
       Respond(405, "text/plain", "method not allowed\n", "Allow: POST\r\n", upgrade);
-    } else if (!PublishAllowed(nullptr)) {
-      Respond(403, "application/json", "{\"error\":\"publishing not allowed\"}", {}, upgrade);
-    } else if (!ChannelAllowed(channel)) {
-      Respond(403, "application/json", "{\"error\":\"publishing to this channel is not allowed\"}",
-              {}, upgrade);
+    } else if (!OriginPermitted()) {
+      // A page of another site must not publish with this browser's address or cookies.
+      Respond(403, "application/json", "{\"error\":\"origin not allowed\"}", {}, upgrade);
+    } else if ((refusal = PublishStatus(channel, &why)) != 0) {
+      RespondRefusal(refusal, why, upgrade);
     } else {
       int64_t receivers = gateway_->Publish(channel, request.body, false);
       Respond(
@@ -664,13 +701,20 @@ void GatewayConnection::HandleRequest(bool upgrade) {
     CloseAfterReply();
     return;
   }
-  const std::string* origin = request.FindHeader("Origin");
-  if (!server_->config().gateway_cors_origins.empty() && origin != nullptr &&
-      !OriginAllowed(*origin)) {
+  // Browsers let any page open a WebSocket to any site (no CORS): without this check a page
+  // of another site could subscribe and publish with the visitor's address (cross-site
+  // WebSocket hijacking).
+  if (!OriginPermitted()) {
     Respond(403, "text/plain", "origin not allowed\n", {}, true);
     return;
   }
-  may_publish_ = PublishAllowed(&params);
+  if (target.path != "/ws") {
+    std::string why;
+    if (int refusal = SubscribeStatus({channel}, {}, &why); refusal != 0) {
+      RespondRefusal(refusal, why, true);
+      return;
+    }
+  }
   Queue(protocol::BuildWsHandshakeResponse(request));
   json_protocol_ = target.path == "/ws";
   if (const std::string* last_event = FindParam(params, "lastEventId");
@@ -685,6 +729,11 @@ void GatewayConnection::StartSse(std::string_view channel,
   const auto [channels, patterns] = RequestedNames(channel, params);
   if (channels.empty() && patterns.empty()) {
     Respond(400, "text/plain", "no channel or pattern given\n", {}, true);
+    return;
+  }
+  std::string why;
+  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
+    RespondRefusal(refusal, why, true);
     return;
   }
   multi_stream_ = channels.size() + patterns.size() > 1 || !patterns.empty();
@@ -820,6 +869,11 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     Respond(400, "text/plain", "no channel or pattern given\n");
     return;
   }
+  std::string why;
+  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
+    RespondRefusal(refusal, why, false);
+    return;
+  }
   uint64_t timeout_s = 30;
   if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
     if (!protocol::ParseUint64(*text, &timeout_s)) {
@@ -848,6 +902,11 @@ void GatewayConnection::HandlePoll(std::string_view channel,
     Respond(200, "application/json",
             Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", missed.gap}}));
     return;
+  }
+  if (identity_ != nullptr && identity_->expires_at != 0) {
+    // A poll never outlives its token: it is answered (empty) when the token expires.
+    int64_t left = std::max<int64_t>(identity_->expires_at - UnixNow(), 0);
+    timeout_s = std::min<uint64_t>(timeout_s, static_cast<uint64_t>(left));
   }
   mode_ = Mode::kPoll;
   mode_ms_ = server_->now_ms() + timeout_s * 1000;

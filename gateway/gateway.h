@@ -7,10 +7,12 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "broker/broker.h"
 #include "broker/channel_history.h"
+#include "gateway/auth.h"
 #include "protocol/http_request.h"
 #include "protocol/websocket.h"
 #include "server/connection.h"
@@ -18,6 +20,12 @@
 namespace herald::gateway {
 
 class GatewayConnection;
+
+// WebSocket close codes for refusals: a token that is missing, invalid or has expired gets one
+// of the private range (RFC 6455 section 7.4.2: 4000-4999), mirroring HTTP 401; a publish or
+// subscription outside the grants gets 1008 (policy violation).
+inline constexpr uint16_t kWsCloseTokenExpired = 4001;
+inline constexpr uint16_t kWsCloseForbidden = protocol::kWsClosePolicyViolation;
 
 // The HTTP gateway: browsers reach the broker's channels over HTTP (POST /publish), Server-Sent
 // Events (GET /sse) and WebSocket (GET /ws). It owns the gateway-wide state: the listener
@@ -56,6 +64,9 @@ class Gateway : public broker::PublishObserver {
   // Opens the gateway listeners (gateway-bind, gateway-port) and starts the timer. Returns true
   // without listening when gateway-port is 0; false with `*error` set if no listener opened.
   bool Start(std::string* error);
+  // After Start() failed: whether for a configuration that cannot work (the server should
+  // exit, as for a bad redis.conf), rather than for a port that could not be opened.
+  bool config_error() const { return config_error_; }
 
   server::Server& server() { return *server_; }
 
@@ -63,6 +74,10 @@ class Gateway : public broker::PublishObserver {
   // Remove() of a connection that is not registered does nothing.
   void Add(GatewayConnection* connection);
   void Remove(GatewayConnection* connection);
+  // Per-address accounting for gateway-max-per-address: the connections from `ip` (once
+  // accepted; peers in gateway-trusted-proxies are not counted, they speak for many).
+  uint32_t CountAddress(std::string_view ip, int delta);
+  size_t connection_count() const { return connections_.size(); }
 
   // Set while a WebSocket binary message is being published, so that WebSocket subscribers
   // receive it as a binary frame too (the broker's Delivery carries no opcode). Messages from
@@ -99,8 +114,15 @@ class Gateway : public broker::PublishObserver {
     uint64_t websocket_messages_in = 0;  // WebSocket data messages received
     uint64_t history_reads = 0;          // resumes and polls served from the history
     uint64_t gaps = 0;                   // of them, told about a gap first
+    uint64_t rejected_maxclients = 0;    // connections refused over gateway-maxclients
+    uint64_t rejected_per_address = 0;   // ... over gateway-max-per-address
+    uint64_t metrics_refused = 0;        // /metrics requests from outside gateway-metrics-from
   };
   Counters& counters() { return counters_; }
+  // Browser tokens: the keys and rules of gateway-auth, and their counters.
+  GatewayAuth& auth() { return auth_; }
+  // What clients without a token may subscribe to where tokens are optional.
+  const broker::ChannelGrants& anonymous_grants() const { return anonymous_grants_; }
   // The Prometheus text exposition of the server's and the gateway's metrics (gateway_metrics.cc).
   std::string RenderMetrics();
 
@@ -108,20 +130,26 @@ class Gateway : public broker::PublishObserver {
   static void OnTick(uv_timer_t* handle);
   void Tick();
   void ApplyHistoryLimits();
+  // (Re)reads the gateway-auth directives; logs a refused change or a doubtful setting.
+  bool ApplyAuthConfig(bool starting, std::string* error);
 
   server::Server* server_;
   uv_timer_t timer_;
   bool timer_started_ = false;
   bool publishing_binary_ = false;
   bool observing_ = false;
+  bool config_error_ = false;
   broker::ChannelHistory history_;
   uint64_t history_generation_ = 0;  // broker::MessageIdSource::Line::generation the history is of
   uint64_t last_publish_id_ = 0;
   Counters counters_;
+  GatewayAuth auth_;
+  broker::ChannelGrants anonymous_grants_;
   uint64_t tick_count_ = 0;
   // The live gateway connections, in no particular order. Each knows its position
   // (GatewayConnection::registry_index_), so removal is O(1) with no per-connection hash node.
   std::vector<GatewayConnection*> connections_;
+  std::unordered_map<std::string, uint32_t> per_address_;  // gateway connections by peer IP
 };
 
 // One HTTP client of the gateway. Starts as an HTTP/1.1 connection (keep-alive, pipelining);
@@ -145,6 +173,7 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
  protected:
   size_t ProcessInput(std::string_view data) override;
   void OnClosing() override;
+  void OnAccepted() override;
 
  private:
   friend class Gateway;  // keeps registry_index_
@@ -184,9 +213,46 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   // CORS response headers for the current request's Origin ("" when none apply).
   std::string CorsHeaders() const;
   bool OriginAllowed(std::string_view origin) const;
-  // Whether this client may publish at all: its address is in gateway-publish-from, or it
-  // brings gateway-publish-token (Authorization header, or ?token= on a WebSocket URL).
-  bool PublishAllowed(const std::vector<protocol::QueryParam>* params) const;
+  // Who the client is (access.cc): the token from the Authorization header ("Bearer ...") or a
+  // `token` query parameter is either gateway-publish-token (publish_token_) or a JWT
+  // (identity_). Answers 401 and returns false for a token that does not verify.
+  bool Authenticate(const std::vector<protocol::QueryParam>& params);
+  // Verifies a JWT and makes it the connection's identity; false (and *error) if refused.
+  // A token naming an ACL user that does not exist or is off is refused as "unknown_user".
+  struct TokenRefusal {
+    std::string_view name;     // a JwtErrorName, or "unknown_user"
+    std::string_view message;  // a sentence for the client
+  };
+  bool UseToken(std::string_view token, TokenRefusal* refusal);
+  // Whether the identity may subscribe to `name` (a pattern when `pattern`) or publish to it:
+  // the token's grants and, when it names an ACL user, that user's rules.
+  bool IdentityMay(bool publish, std::string_view name, bool pattern) const;
+  // Whether the client may subscribe to these channels and patterns: 0, or the HTTP status that
+  // refuses it (401 no token where one is required, 403 outside the grants, 400 over
+  // gateway-max-subscriptions) with a sentence in *why. Counts refusals.
+  // `adding`: they are to be added to what the connection holds (else: a re-check of it).
+  int SubscribeStatus(const std::vector<std::string>& channels,
+                      const std::vector<std::string>& patterns, std::string* why,
+                      bool adding = true);
+  // The same for publishing to `channel`.
+  int PublishStatus(std::string_view channel, std::string* why);
+  // Answers a refusal of SubscribeStatus/PublishStatus over HTTP (JSON body; 401 with
+  // WWW-Authenticate).
+  void RespondRefusal(int status, std::string_view why, bool close);
+  // Whether the request's Origin may use the gateway's WebSocket and publish endpoints: no Origin
+  // (not a browser), one of gateway-cors-origins, or, when that is empty, the page's own origin
+  // (the Host the request was sent to).
+  bool OriginPermitted() const;
+  // The client's IP address: the peer's, or, when the peer is one of gateway-trusted-proxies,
+  // the address its gateway-proxy-header names (the nearest hop that is not a trusted proxy).
+  std::string ClientIp() const;
+  // Whether /metrics may be read: a client address in gateway-metrics-from, or the publish token.
+  bool MetricsPermitted(const std::vector<protocol::QueryParam>& params) const;
+  // The grants the client subscribes with.
+  const broker::ChannelGrants& subscribe_grants() const;
+  // Closes the connection if its token has expired (SSE: an "error" event first; WebSocket:
+  // close code 4001). Returns true if it did.
+  bool ExpireToken(int64_t now);
   // Whether gateway-publish-channels lets gateway clients publish to `channel`.
   bool ChannelAllowed(std::string_view channel) const;
   // WebSocket on /ws/<channel> (!json_protocol_): the channel.
@@ -216,14 +282,17 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   // kWebSocket on /ws/<channel>: the channel; on /ws: the lastEventId the client resumes from,
   // as it sent it (empty: no resume). See ws_channel() and resume_id().
   std::string ws_name_;
+  // The verified token the client brought (null: none), shared with nobody else.
+  std::shared_ptr<const GatewayAuth::Identity> identity_;
   uint32_t registry_index_ = 0;  // position in Gateway::connections_
   Mode mode_ = Mode::kHttp;
-  bool in_request_ : 1 = false;     // bytes of an unfinished request have arrived
-  bool had_request_ : 1 = false;    // a complete request has been read
-  bool head_only_ : 1 = false;      // the current request is HEAD
-  bool multi_stream_ : 1 = false;   // SSE with several subscriptions: JSON envelopes
-  bool json_protocol_ : 1 = false;  // WebSocket on /ws
-  bool may_publish_ : 1 = false;    // WebSocket: incoming messages may be published
+  bool in_request_ : 1 = false;       // bytes of an unfinished request have arrived
+  bool had_request_ : 1 = false;      // a complete request has been read
+  bool head_only_ : 1 = false;        // the current request is HEAD
+  bool multi_stream_ : 1 = false;     // SSE with several subscriptions: JSON envelopes
+  bool json_protocol_ : 1 = false;    // WebSocket on /ws
+  bool publish_token_ : 1 = false;    // the client brought gateway-publish-token
+  bool counted_address_ : 1 = false;  // counted in Gateway::per_address_
 };
 
 }  // namespace herald::gateway

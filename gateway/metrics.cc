@@ -135,6 +135,39 @@ std::string Gateway::RenderMetrics() {
         "Resumes told that messages were missed (history too short, or another history).",
         counters_.gaps);
 
+  e.Family("herald_gateway_rejected_connections_total", "counter",
+           "Gateway connections refused (503), by the limit they hit.");
+  e.Sample("herald_gateway_rejected_connections_total", counters_.rejected_maxclients,
+           "limit=\"maxclients\"");
+  e.Sample("herald_gateway_rejected_connections_total", counters_.rejected_per_address,
+           "limit=\"per_address\"");
+  e.One("herald_gateway_metrics_refused_total", "counter",
+        "/metrics requests refused (not from gateway-metrics-from, no publish token).",
+        counters_.metrics_refused);
+  const GatewayAuth::Counters& auth = auth_.counters();
+  e.One("herald_gateway_tokens_accepted_total", "counter", "Browser tokens (JWT) verified.",
+        auth.accepted);
+  e.Family("herald_gateway_tokens_refused_total", "counter",
+           "Browser tokens refused, by reason (forged, expired, malformed, ...).");
+  for (size_t i = 1; i < protocol::kJwtErrorCount; ++i) {
+    if (auth.refused[i] == 0) continue;  // the label set stays readable: reasons that happened
+    e.Sample(
+        "herald_gateway_tokens_refused_total", auth.refused[i],
+        fmt::format("reason=\"{}\"", protocol::JwtErrorName(static_cast<protocol::JwtError>(i))));
+  }
+  if (auth.unknown_user != 0) {
+    e.Sample("herald_gateway_tokens_refused_total", auth.unknown_user, "reason=\"unknown_user\"");
+  }
+  e.One("herald_gateway_auth_missing_total", "counter",
+        "Subscribes and publishes refused for want of a token (gateway-auth required).",
+        auth.missing);
+  e.Family("herald_gateway_forbidden_total", "counter",
+           "Subscribes and publishes outside the client's grants.");
+  e.Sample("herald_gateway_forbidden_total", auth.forbidden_subscribe, "action=\"subscribe\"");
+  e.Sample("herald_gateway_forbidden_total", auth.forbidden_publish, "action=\"publish\"");
+  e.One("herald_gateway_tokens_expired_total", "counter",
+        "Gateway connections closed because their token expired.", auth.expired_connections);
+
   // The replication stream, as the broker knows it (its id source); absent in unit setups.
   const MessageIdSource* stream = broker.id_source();
   e.One("herald_replication_offset", "gauge",

@@ -117,8 +117,9 @@ void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payloa
     HandleJsonCommand(payload);
     return;
   }
-  if (!may_publish_ || !ChannelAllowed(ws_channel())) {
-    SendWsClose(protocol::kWsClosePolicyViolation, "publishing not allowed");
+  std::string why;
+  if (int refusal = PublishStatus(ws_channel(), &why); refusal != 0) {
+    SendWsClose(refusal == 401 ? kWsCloseTokenExpired : kWsCloseForbidden, why);
     return;
   }
   gateway_->Publish(ws_channel(), payload, opcode == WsOpcode::kBinary);
@@ -126,8 +127,8 @@ void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payloa
 
 void GatewayConnection::HandleJsonCommand(std::string_view text) {
   Json command = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto error = [this](std::string_view message) {
-    PushJson(Dump({{"type", "error"}, {"message", message}}));
+  auto error = [this](std::string_view message, int code = 400) {
+    PushJson(Dump({{"type", "error"}, {"message", message}, {"code", code}}));
   };
   if (!command.is_array() || command.empty() || !command[0].is_string()) {
     error("expected a JSON array like [\"SUBSCRIBE\",\"channel\"]");
@@ -149,7 +150,33 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
                    {key, value},
                    {"count", static_cast<uint64_t>(channel_and_pattern_count())}}));
   };
-  if (name == "PING") {
+  if (name == "AUTH") {
+    // A token, first or fresh (before the current one expires). The new grants must still
+    // cover every subscription the connection holds, else it is closed, as Redis 7 disconnects
+    // a client whose ACL user loses a channel it is subscribed to.
+    if (args.size() != 2) {
+      error("wrong number of arguments");
+      return;
+    }
+    TokenRefusal refused;
+    if (!UseToken(args[1], &refused)) {
+      PushJson(Dump({{"type", "error"},
+                     {"message", refused.message},
+                     {"reason", refused.name},
+                     {"code", 401}}));
+      return;
+    }
+    std::string why;
+    if (SubscribeStatus(broker.Names(this, SubKind::kChannel),
+                        broker.Names(this, SubKind::kPattern), &why, /*adding=*/false) != 0) {
+      SendWsClose(kWsCloseForbidden, why);
+      return;
+    }
+    PushJson(Dump(
+        {{"type", "auth"},
+         {"subject", identity_->subject},
+         {"expires", identity_->expires_at == 0 ? Json(nullptr) : Json(identity_->expires_at)}}));
+  } else if (name == "PING") {
     PushJson(args.size() > 1 ? Dump({{"type", "pong"}, {"data", args[1]}}) : "{\"type\":\"pong\"}");
   } else if (name == "SUBSCRIBE" || name == "PSUBSCRIBE") {
     if (args.size() < 2) {
@@ -157,6 +184,15 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       return;
     }
     bool pattern = name == "PSUBSCRIBE";
+    std::vector<std::string> names(args.begin() + 1, args.end());
+    std::string why;
+    static const std::vector<std::string> kNone;
+    if (int refusal = SubscribeStatus(pattern ? kNone : names, pattern ? names : kNone, &why);
+        refusal != 0) {
+      // Nothing of a refused command is subscribed.
+      error(why, refusal);
+      return;
+    }
     std::vector<std::string> added;
     for (size_t i = 1; i < args.size(); ++i) {
       if (broker.Subscribe(this, pattern ? SubKind::kPattern : SubKind::kChannel, args[i])) {
@@ -179,12 +215,9 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
       error("wrong number of arguments");
       return;
     }
-    if (!may_publish_) {
-      error("publishing not allowed");
-      return;
-    }
-    if (!ChannelAllowed(args[1])) {
-      error("publishing to this channel is not allowed");
+    std::string why;
+    if (int refusal = PublishStatus(args[1], &why); refusal != 0) {
+      error(why, refusal);
       return;
     }
     int64_t receivers = gateway_->Publish(args[1], args[2], false);

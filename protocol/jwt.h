@@ -29,7 +29,8 @@ namespace herald::protocol {
 enum class JwtError : uint8_t {
   kOk,                  // "ok"
   kTooLarge,            // "too_large": over max_token_bytes
-  kMalformed,           // "malformed": not three dot-separated parts, or an empty part
+  kMalformed,           // "malformed": not three dot-separated parts, or an empty header or
+                        // claims part (an empty signature is judged by the algorithm)
   kBadBase64,           // "bad_base64": a part is not unpadded canonical base64url
   kBadHeaderJson,       // "bad_header_json": the header is not JSON (or not UTF-8)
   kHeaderNotObject,     // "header_not_object"

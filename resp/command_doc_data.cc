@@ -500,7 +500,139 @@ constexpr std::string_view kClientSetinfoTips[] = {"request_policy:all_nodes",
                                                    "response_policy:all_succeeded"};
 
 // Sorted by name, for FindCommandDoc's binary search.
+constexpr DocArg kAclCatArgs[] = {
+    {.name = "categoryname", .type = DocArgType::kString, .flags = kArgOptional},
+};
+
+constexpr DocArg kAclDeluserArgs[] = {
+    {.name = "username", .type = DocArgType::kString, .flags = kArgMultiple},
+};
+
+constexpr DocArg kAclDryrunArgs[] = {
+    {.name = "username", .type = DocArgType::kString},
+    {.name = "command", .type = DocArgType::kString},
+    {.name = "arg", .type = DocArgType::kString, .flags = kArgOptional | kArgMultiple},
+};
+
+constexpr DocArg kAclGenpassArgs[] = {
+    {.name = "bits", .type = DocArgType::kInteger, .flags = kArgOptional},
+};
+
+constexpr DocHistory kAclGetuserHistory[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0",
+     "Added selectors and changed the format of key and channel patterns from a list to their rule "
+     "representation."},
+};
+
+constexpr DocArg kAclGetuserArgs[] = {
+    {.name = "username", .type = DocArgType::kString},
+};
+
+constexpr DocArg kAclLogOperationArgs[] = {
+    {.name = "count", .type = DocArgType::kInteger},
+    {.name = "reset", .type = DocArgType::kPureToken, .token = "RESET"},
+};
+
+constexpr DocArg kAclLogArgs[] = {
+    {.name = "operation",
+     .type = DocArgType::kOneOf,
+     .flags = kArgOptional,
+     .args = kAclLogOperationArgs},
+};
+
+constexpr DocHistory kAclSetuserHistory[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0", "Added selectors and key based permissions."},
+};
+
+constexpr DocArg kAclSetuserArgs[] = {
+    {.name = "username", .type = DocArgType::kString},
+    {.name = "rule", .type = DocArgType::kString, .flags = kArgOptional | kArgMultiple},
+};
+
 constexpr CommandDocEntry kEntries[] = {
+    {.name = "acl",
+     .summary = "A container for Access List Control commands ",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "Depends on subcommand."},
+    {.name = "acl|cat",
+     .summary = "List the ACL categories or the commands inside a category",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(1) since the categories and commands are a fixed set.",
+     .args = kAclCatArgs},
+    {.name = "acl|deluser",
+     .summary = "Remove the specified ACL users and the associated rules",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(1) amortized time considering the typical user.",
+     .args = kAclDeluserArgs},
+    {.name = "acl|dryrun",
+     .summary =
+         "Returns whether the user can execute the given command without executing the command.",
+     .since = "7.0.0",
+     .group = "server",
+     .complexity = "O(1).",
+     .args = kAclDryrunArgs},
+    {.name = "acl|genpass",
+     .summary = "Generate a pseudorandom secure password to use for ACL users",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(1)",
+     .args = kAclGenpassArgs},
+    {.name = "acl|getuser",
+     .summary = "Get the rules for a specific ACL user",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity =
+         "O(N). Where N is the number of password, command and pattern rules that the user has.",
+     .history = kAclGetuserHistory,
+     .args = kAclGetuserArgs},
+    {.name = "acl|help",
+     .summary = "Show helpful text about the different subcommands",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(1)"},
+    {.name = "acl|list",
+     .summary = "List the current ACL rules in ACL config file format",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N). Where N is the number of configured users."},
+    {.name = "acl|load",
+     .summary = "Reload the ACLs from the configured ACL file",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N). Where N is the number of configured users."},
+    {.name = "acl|log",
+     .summary = "List latest events denied because of ACLs in place",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N) with N being the number of entries shown.",
+     .args = kAclLogArgs},
+    {.name = "acl|save",
+     .summary = "Save the current ACL rules in the configured ACL file",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N). Where N is the number of configured users."},
+    {.name = "acl|setuser",
+     .summary = "Modify or create the rules for a specific ACL user",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N). Where N is the number of rules provided.",
+     .history = kAclSetuserHistory,
+     .args = kAclSetuserArgs},
+    {.name = "acl|users",
+     .summary = "List the username of all the configured ACL rules",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(N). Where N is the number of configured users."},
+    {.name = "acl|whoami",
+     .summary = "Return the name of the user associated to the current connection",
+     .since = "6.0.0",
+     .group = "server",
+     .complexity = "O(1)"},
     {.name = "auth",
      .summary = "Authenticate to the server",
      .since = "1.0.0",

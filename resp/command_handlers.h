@@ -7,6 +7,10 @@
 
 #include "resp/commands.h"
 
+namespace herald::server {
+class Server;
+}
+
 namespace herald::resp {
 
 // Replies with an error line, counting it for INFO (text without '-' and CRLF).
@@ -48,6 +52,26 @@ void ClientReplyCommand(RespSession& client, CommandArgs args);
 void ClientSetInfoCommand(RespSession& client, CommandArgs args);
 void ClientNoOpCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
+
+// One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order (ends in "\n").
+std::string ClientLine(RespSession& client);
+
+// acl_commands.cc
+// Builds the ACL users from the configuration (user lines or aclfile, acl-pubsub-default,
+// requirepass); false with Redis's message on a bad one.
+bool BuildUsers(server::Server& server, std::string* error);
+// requirepass is the default user's password: applies a CONFIG SET of it.
+void SyncRequirepass(server::Server& server);
+void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
+// Logs `client` in as `user` if the password is right and the user is on; otherwise logs the
+// failure in ACL LOG and returns false.
+bool AclAuthenticate(RespSession& client, std::string_view user, std::string_view password);
+// Whether the client's user may run the command (`top`, and `sub` or nullptr); if not, replies
+// -NOPERM and logs it.
+bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub);
+// Whether the client's user may use these channels (patterns: PSUBSCRIBE); if not, replies
+// -NOPERM and logs the first refused one.
+bool AclAllowsChannels(RespSession& client, CommandArgs channels, bool patterns);
 
 // admin_commands.cc
 void InfoCommand(RespSession& client, CommandArgs args);

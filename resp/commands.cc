@@ -77,8 +77,28 @@ const Command kFunctionSubcommands[] = {
     {"help", 2, kHelpFlags, FunctionHelpCommand, {}, "@slow @scripting"},
 };
 
+constexpr uint32_t kAclAdminFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr uint32_t kAclFlags = kCmdNoScript | kCmdLoading | kCmdStale;
+constexpr std::string_view kAclAdmin = "@admin @slow @dangerous";
+const Command kAclSubcommands[] = {
+    {"cat", -2, kAclFlags, AclCommand, {}, "@slow"},
+    {"deluser", -3, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"dryrun", -4, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"genpass", -2, kAclFlags, AclCommand, {}, "@slow"},
+    {"getuser", 3, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"help", 2, kHelpFlags, AclCommand, {}, "@slow"},
+    {"list", 2, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"load", 2, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"log", -2, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"save", 2, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"setuser", -3, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"users", 2, kAclAdminFlags, AclCommand, {}, kAclAdmin},
+    {"whoami", 2, kAclFlags, AclCommand, {}, "@slow"},
+};
+
 // The command table, sorted by name.
 const Command kCommands[] = {
+    {"acl", -2, kCmdSentinel, nullptr, kAclSubcommands, "@slow"},
     {"auth", -2, kConnectionFlags | kCmdSentinel, AuthCommand, {}, "@fast @connection"},
     {"client", -2, kCmdSentinel, nullptr, kClientSubcommands, "@slow"},
     {"command", -1, kHelpFlags | kCmdSentinel, CommandCommand, kCommandSubcommands,
@@ -222,6 +242,8 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     ReplyError(client, protocol::errors::kNoAuth);
     return;
   }
+  // Redis checks ACLs after authentication, before the subscribed-context rule.
+  if (!AclAllowsCommand(client, *top, sub)) return;
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
     ReplyError(client,
                fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));

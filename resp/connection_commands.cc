@@ -29,13 +29,6 @@ using protocol::EqualsIgnoreCase;
 // pick their Redis 7.0 code paths.
 constexpr std::string_view kRedisVersion = "7.0.15";
 
-// Checks a user/password pair against the only user herald has, "default", whose password is
-// requirepass (none: any password is accepted, as for Redis's nopass default user).
-bool CheckPassword(const Server& server, std::string_view user, std::string_view password) {
-  const std::string& required = server.config().requirepass;
-  return user == "default" && (required.empty() || password == required);
-}
-
 // Redis allows in client names and library attributes only printable ASCII without spaces.
 bool ValidName(std::string_view name) {
   for (char c : name) {
@@ -54,26 +47,6 @@ std::string ClientFlags(const RespSession& client) {
   if (client.close_after_reply()) flags[n++] = 'c';
   if (n == 0) flags[n++] = 'N';
   return std::string(flags, n);
-}
-
-// One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order.
-std::string ClientLine(RespSession& client) {
-  Server& server = client.server();
-  uint64_t now = server.now_ms();
-  const OutQueue& out = client.output();
-  size_t qbuf = client.input_buffered();
-  size_t qbuf_free = client.input_capacity() - qbuf;
-  size_t omem = out.bytes();
-  size_t tot_mem = sizeof(RespSession) + client.input_capacity() + omem;
-  return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
-      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}\n",
-      client.id(), client.peer(), client.local(), client.fd(), client.name(),
-      (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
-      ClientFlags(client), client.db(), client.count(SubKind::kChannel),
-      client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(), client.resp());
 }
 
 // Client types of CLIENT LIST TYPE / CLIENT KILL TYPE. Returns false for an unknown name.
@@ -113,6 +86,27 @@ std::vector<RespSession*> RespClients(Server& server) {
 
 }  // namespace
 
+// One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order.
+std::string ClientLine(RespSession& client) {
+  Server& server = client.server();
+  uint64_t now = server.now_ms();
+  const OutQueue& out = client.output();
+  size_t qbuf = client.input_buffered();
+  size_t qbuf_free = client.input_capacity() - qbuf;
+  size_t omem = out.bytes();
+  size_t tot_mem = sizeof(RespSession) + client.input_capacity() + omem;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
+      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
+      "omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
+      client.id(), client.peer(), client.local(), client.fd(), client.name(),
+      (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
+      ClientFlags(client), client.db(), client.count(SubKind::kChannel),
+      client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
+      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(),
+      client.user().name(), client.resp());
+}
+
 void PingCommand(RespSession& client, CommandArgs args) {
   if (args.size() > 2) {
     ReplyArityError(client, "ping");
@@ -150,7 +144,7 @@ void AuthCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   std::string_view user = "default";
   std::string_view password = args[1];
-  if (args.size() == 2 && server.config().requirepass.empty()) {
+  if (args.size() == 2 && server.acl().Find("default")->nopass()) {
     ReplyError(client, protocol::errors::kAuthNoPassword);
     return;
   }
@@ -158,16 +152,14 @@ void AuthCommand(RespSession& client, CommandArgs args) {
     user = args[1];
     password = args[2];
   }
-  if (!CheckPassword(server, user, password)) {
+  if (!AclAuthenticate(client, user, password)) {
     ReplyError(client, protocol::errors::kWrongPass);
     return;
   }
-  client.set_authenticated(true);
   client.reply().SimpleString("OK");
 }
 
 void HelloCommand(RespSession& client, CommandArgs args) {
-  Server& server = client.server();
   int64_t version = 0;
   if (args.size() >= 2) {
     if (!protocol::ParseInt64(args[1], &version)) {
@@ -201,11 +193,10 @@ void HelloCommand(RespSession& client, CommandArgs args) {
     }
   }
   if (user != nullptr) {
-    if (!CheckPassword(server, *user, *password)) {
+    if (!AclAuthenticate(client, *user, *password)) {
       ReplyError(client, protocol::errors::kWrongPass);
       return;
     }
-    client.set_authenticated(true);
   }
   if (!client.authenticated()) {
     ReplyError(client,

@@ -1,5 +1,6 @@
 #include "resp/front_end.h"
 
+#include "resp/command_handlers.h"
 #include "resp/replication.h"
 #include "resp/session.h"
 
@@ -15,6 +16,8 @@ RespFrontEnd::RespFrontEnd(Server* server)
 RespFrontEnd::~RespFrontEnd() = default;
 
 bool RespFrontEnd::Listen(std::string* error) {
+  // The users first: a bad `user` line or aclfile stops the start, as in Redis.
+  if (!BuildUsers(*server_, error)) return false;
   return server_->Listen([this](Server*, uint64_t id) { return new RespSession(this, id); }, error);
 }
 
@@ -26,6 +29,7 @@ void RespFrontEnd::OnShutdown() { replication_->Shutdown(); }
 
 std::string RespFrontEnd::OnConfigChanged(std::string_view name) {
   replication_->ApplyConfig(name);
+  if (name == "requirepass") SyncRequirepass(*server_);
   return {};
 }
 

@@ -23,7 +23,7 @@ using server::Stats;
 RespSession::RespSession(RespFrontEnd* front, uint64_t id)
     : Connection(&front->server(), id), front_(front), writer_(&front->reply_scratch(), 2) {
   parser_.set_args_storage(&front->args_scratch());
-  authenticated_ = server_->config().requirepass.empty();
+  SetDefaultAuth();
   parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
 }
 
@@ -137,7 +137,12 @@ void RespSession::Reset() {
   db_ = 0;
   if (names_) names_->name.clear();
   reply_mode_ = ReplyMode::kOn;
-  authenticated_ = server_->config().requirepass.empty();
+  SetDefaultAuth();
+}
+
+void RespSession::SetDefaultAuth() {
+  user_ = server_->acl().Find("default");
+  authenticated_ = user_->nopass() && user_->enabled();
 }
 
 void RespSession::OnClosing() {
@@ -148,13 +153,15 @@ void RespSession::OnClosing() {
 void RespSession::OnAccepted() {
   const Config& cfg = server_->config();
   Stats& stats = server_->stats();
-  if (server_->connection_count() > static_cast<size_t>(cfg.maxclients)) {
+  // The gateway's connections have their own limit: idle browsers never lock out redis-cli.
+  if (server_->connection_count() - server_->gateway_connection_count() >
+      static_cast<size_t>(cfg.maxclients)) {
     ++stats.rejected_connections;
     Queue(fmt::format("-{}\r\n", protocol::errors::kMaxClients));
     CloseAfterReply();
     return;
   }
-  if (cfg.protected_mode && cfg.requirepass.empty() && !peer_is_loopback()) {
+  if (cfg.protected_mode && server_->acl().Find("default")->nopass() && !peer_is_loopback()) {
     Log(LogLevel::kWarning, "Denied connection from {}: protected mode", peer());
     ++stats.rejected_connections;
     Queue(fmt::format("-{}\r\n", protocol::errors::kProtectedMode));

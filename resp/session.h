@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "broker/acl.h"
 #include "broker/broker.h"
 #include "protocol/resp_parser.h"
 #include "protocol/resp_writer.h"
@@ -59,7 +61,16 @@ class RespSession : public server::Connection, public broker::Subscriber {
   int resp() const { return resp_; }
   void set_resp(int resp);
   bool authenticated() const { return authenticated_; }
-  void set_authenticated(bool value) { authenticated_ = value; }
+  // The ACL user the client acts as ("default" until AUTH), and logging in as one.
+  const broker::AclUser& user() const { return *user_; }
+  const std::shared_ptr<broker::AclUser>& user_ptr() const { return user_; }
+  void LogIn(std::shared_ptr<broker::AclUser> user) {
+    user_ = std::move(user);
+    authenticated_ = true;
+  }
+  // A new connection's (and RESET's) state: the default user, authenticated if it has no
+  // password and is on (Redis's clientSetDefaultAuth).
+  void SetDefaultAuth();
   int db() const { return db_; }
   void set_db(int db) { db_ = db; }
   // CLIENT SETNAME / SETINFO, "" until set.
@@ -120,6 +131,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   protocol::RespWriter writer_;  // into RespFrontEnd::reply_scratch()
   int resp_ = 2;
   bool authenticated_ = false;
+  std::shared_ptr<broker::AclUser> user_;
   int db_ = 0;
   ReplyMode reply_mode_ = ReplyMode::kOn;
   // Rarely set, so kept out of line: an idle connection pays one pointer for them.

@@ -142,7 +142,13 @@ int main(int argc, char** argv) {
   }
   // The HTTP gateway is optional: if its port cannot be opened, RESP keeps serving.
   Gateway gateway(&server);
-  if (!gateway.Start(&error)) Log(LogLevel::kWarning, "Warning: {}", error);
+  if (!gateway.Start(&error)) {
+    if (gateway.config_error()) {
+      Log(LogLevel::kWarning, "Fatal: the gateway cannot start: {}", error);
+      return 1;
+    }
+    Log(LogLevel::kWarning, "Warning: {}", error);
+  }
   Log(LogLevel::kNotice, "Server initialized");
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
   return server.Run();

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/acl.h"
 #include "broker/broker.h"
 #include "config/config.h"
 
@@ -83,6 +84,9 @@ class Server {
 
   uv_loop_t* loop() { return &loop_; }
   broker::Broker& broker() { return broker_; }
+  // The ACL users (built by the RESP front end from the configuration; browser tokens may name
+  // them too).
+  broker::AclStore& acl() { return acl_; }
   const config::Config& config() const { return config_->config(); }
   config::ConfigStore& config_store() { return *config_; }
   Stats& stats() { return stats_; }
@@ -95,6 +99,10 @@ class Server {
   // Every client connection, in no particular order (CLIENT LIST, INFO, cron).
   const std::vector<Connection*>& connections() const { return connections_; }
   size_t connection_count() const { return connections_.size(); }
+  // Of them, the gateway's, which have their own limit (gateway-maxclients): maxclients counts
+  // the others (INFO's connected_clients still counts them all). Kept by the gateway.
+  size_t gateway_connection_count() const { return gateway_connections_; }
+  void set_gateway_connection_count(size_t count) { gateway_connections_ = count; }
 
   // Re-applies the settings CONFIG SET may change at run time (listeners, log level, ...).
   std::string ApplyConfig(const std::vector<std::string>& changed);
@@ -136,6 +144,7 @@ class Server {
   uv_loop_t loop_;
   config::ConfigStore* config_;
   broker::Broker broker_;
+  broker::AclStore acl_;
   Stats stats_;
   std::vector<ServerPart*> parts_;
   ConnectionFactory factory_;
@@ -145,6 +154,7 @@ class Server {
   // Each connection knows its position (Connection::table_index_): removal is a swap with the
   // last, and the table costs 8 bytes per connection instead of a hash node and bucket.
   std::vector<Connection*> connections_;
+  size_t gateway_connections_ = 0;
   std::vector<Connection*> attention_;
   std::vector<Connection*> attention_work_;
   std::unique_ptr<char[]> read_buffer_;

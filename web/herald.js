@@ -21,7 +21,14 @@
 //     url          the gateway's base URL (http: or https:); default location.origin.
 //     transports   any of 'websocket' (/ws, JSON protocol), 'sse' (EventSource on /sse) and
 //                  'poll' (long-polling /poll), tried in this order.
-//     token        gateway-publish-token, for publishing from a non-loopback address.
+//     token        a browser token (a JWT your application signed, see the README), or the
+//                  gateway-publish-token. Sent as ?token= on /ws, /sse and /poll and as
+//                  "Authorization: Bearer" on publishes.
+//     getToken     async () => token: called before the first connection, again before the
+//                  token expires (its "exp", less 30 s or a fifth of its life) and after a
+//                  connection was refused or dropped. A fresh token goes to an open WebSocket as
+//                  ["AUTH", token]; an event stream is reopened with it (resuming, so nothing is
+//                  lost).
 //     lastEventId  resume from this id at the first connect (default: live only).
 //     backoff      { initialMs: 500, maxMs: 15000 }: reconnect delays, see below.
 //     paths        { websocket: '/ws', sse: '/sse', poll: '/poll', publish: '/publish/' }, for a
@@ -74,6 +81,19 @@ const UPGRADE_MAX_MS = 300000;   // ... and the longest wait between tries
 const POLL_TIMEOUT_S = 25;       // long-poll duration asked of the server
 const POLL_GRACE_MS = 20000;     // ... and how much longer we wait for its answer
 const SEEN_LIMIT = 2048;         // delivered message keys kept for dropping replays
+const TOKEN_LEAD_MS = 30000;     // ask getToken() for a new token this long before "exp"
+
+// The "exp" of a JWT in ms since the epoch, or null (not a JWT, or no exp). Not verified: the
+// server does that; this only says when to ask for a new one.
+function tokenExpiry(token) {
+  try {
+    const part = String(token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const exp = JSON.parse(atob(part)).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
 
 // JSON.parse, except that the id fields are kept as the exact text the server sent: ids are
 // opaque, and a JSON number above 2^53 would not survive as a double. Outside string literals
@@ -115,6 +135,11 @@ export class Herald {
     if (this._transports.length === 0) throw new TypeError('Herald: no transport given');
     this._paths = { ...DEFAULT_PATHS, ...options.paths };
     this._token = options.token ?? null;
+    this._getToken = typeof options.getToken === 'function' ? options.getToken : null;
+    this._tokenStale = this._getToken !== null && this._token === null;
+    this._tokenTimer = null;
+    this._tokenPromise = null;
+    if (this._getToken && this._token) queueMicrotask(() => this._scheduleTokenRefresh());
     this._backoffInitial = options.backoff?.initialMs ?? 500;
     this._backoffMax = options.backoff?.maxMs ?? 15000;
     this._lastId = idString(options.lastEventId);
@@ -206,6 +231,8 @@ export class Herald {
     this._closed = true;
     clearTimeout(this._timer);
     this._timer = null;
+    clearTimeout(this._tokenTimer);
+    this._tokenTimer = null;
     this._stopProbe();
     globalThis.removeEventListener?.('online', this._onOnline);
     const conn = this._conn;
@@ -315,8 +342,56 @@ export class Herald {
   _connect() {
     this._timer = null;
     if (this._closed || this._conn) return;
+    const expiry = tokenExpiry(this._token);
+    if (this._getToken && (this._tokenStale || (expiry !== null && expiry <= Date.now()))) {
+      this._fetchToken().then(() => {
+        if (!this._closed && !this._conn && this._timer === null) this._startRound();
+      }, (err) => {
+        this._error(`getToken failed: ${err?.message ?? err}`);
+        this._scheduleReconnect();
+      });
+      return;
+    }
+    this._startRound();
+  }
+
+  _startRound() {
     this._round = { start: this._working ?? 0, step: 0 };
     this._tryNext();
+  }
+
+  // Asks getToken() for a token (one call at a time) and plans the next call before it expires.
+  _fetchToken() {
+    this._tokenPromise ??= (async () => {
+      try {
+        const token = await this._getToken();
+        this._token = token === null || token === undefined ? null : String(token);
+        this._tokenStale = false;
+        this._scheduleTokenRefresh();
+      } finally {
+        this._tokenPromise = null;
+      }
+    })();
+    return this._tokenPromise;
+  }
+
+  _scheduleTokenRefresh() {
+    clearTimeout(this._tokenTimer);
+    this._tokenTimer = null;
+    const expiry = tokenExpiry(this._token);
+    if (!this._getToken || expiry === null || this._closed) return;
+    const left = expiry - Date.now();
+    const delay = Math.max(0, left - Math.min(TOKEN_LEAD_MS, left / 5));
+    this._tokenTimer = setTimeout(() => {
+      this._tokenTimer = null;
+      this._fetchToken().then(() => this._conn?.tokenChanged?.(),
+                              (err) => this._error(`getToken failed: ${err?.message ?? err}`));
+    }, delay);
+  }
+
+  // The query parameter that carries the token on /ws, /sse and /poll.
+  _tokenParams() {
+    return this._token ? [['token', this._token]] : [];
   }
 
   _connectNow() {
@@ -380,6 +455,7 @@ export class Herald {
     }
     if (conn !== this._conn) return;
     this._conn = null;
+    if (this._getToken) this._tokenStale = true; // refused: maybe for the token
     conn.close(heraldError(message, conn.name));
     this._error(`${conn.name} failed to open: ${message}`, conn.name);
     this._tryNext();
@@ -389,6 +465,7 @@ export class Herald {
     if (conn !== this._conn) return;
     this._conn = null;
     this._stopProbe();
+    if (this._getToken && /code 4001\b/.test(message)) this._tokenStale = true; // expired
     conn.close(heraldError(`connection lost: ${message}`, conn.name));
     if (Date.now() - conn.openedAt >= STABLE_MS) this._attempt = 0;
     this._scheduleReconnect();
@@ -473,8 +550,7 @@ class WsTransport {
 
   open() {
     const h = this.h;
-    const params = [['lastEventId', h._lastId]];
-    if (h._token) params.push(['token', h._token]);
+    const params = [['lastEventId', h._lastId], ...h._tokenParams()];
     let ws;
     try {
       ws = new WebSocket(h._url(h._paths.websocket, params, 'ws'));
@@ -512,6 +588,16 @@ class WsTransport {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(command));
   }
 
+  // A fresh token from getToken(): the connection stays, with the new token's grants.
+  tokenChanged() {
+    if (this.ws?.readyState !== WebSocket.OPEN || !this.h._token) return;
+    this.pending.push({
+      resolve: () => {},
+      reject: (err) => this.h._error(`token refused: ${err.message}`, this.name),
+    });
+    this.send(['AUTH', this.h._token]);
+  }
+
   changed(kind, name, added) {
     if (this.ws?.readyState !== WebSocket.OPEN) return; // onopen sends the current set
     const verb = added ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
@@ -546,13 +632,18 @@ class WsTransport {
       case 'gap':
         this.h._gap(msg.since, msg.last_id, this.name);
         break;
-      case 'publish': {
+      case 'publish':
+      case 'auth': {
         const waiter = this.pending.shift();
         waiter?.resolve({ receivers: Number(msg.receivers), id: idString(msg.id) });
         break;
       }
       case 'error': {
         const err = heraldError(msg.message ?? 'error', this.name);
+        if (!this.opened && this.acks > 0) { // a first subscription refused (401, 403)
+          this.h._failed(this, err.message);
+          return;
+        }
         const waiter = this.pending.shift();
         if (waiter) waiter.reject(err); else this.h._emit('error', err);
         break;
@@ -596,7 +687,7 @@ class SseTransport {
       return;
     }
     this.single = params.length === 1 && params[0][0] === 'channel' ? params[0][1] : null;
-    params.push(['lastEventId', h._lastId]);
+    params.push(['lastEventId', h._lastId], ...h._tokenParams());
     const es = new EventSource(h._url(h._paths.sse, params));
     this.es = es;
     this.timer = setTimeout(() => this.fail('timed out'), OPEN_TIMEOUT_MS);
@@ -645,6 +736,9 @@ class SseTransport {
     msg.id = event.lastEventId !== '' ? event.lastEventId : idString(msg.id);
     this.h._deliver(msg);
   }
+
+  // A fresh token: reopen the stream with it (resuming from the last id).
+  tokenChanged() { if (this.opened) this.changed(); }
 
   changed() {
     if (this.restartQueued) return;
@@ -711,7 +805,7 @@ class PollTransport {
       const legacy = h._pollLegacy && params.length === 1 && params[0][0] === 'channel';
       const channel = legacy ? params[0][1] : null;
       const query = legacy ? [] : params;
-      query.push(['since', h._lastId], ['timeout', String(wait)]);
+      query.push(['since', h._lastId], ['timeout', String(wait)], ...h._tokenParams());
       const path = legacy ? `${h._paths.poll}/${encodeURIComponent(channel)}` : h._paths.poll;
       const abort = new AbortController();
       this.abort = abort;

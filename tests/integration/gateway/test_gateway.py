@@ -266,8 +266,9 @@ class PublishTest(GatewayTestBase):
         conn = self.http(source="127.0.0.2")  # not 127.0.0.1 or ::1: counts as remote
         self.assertEqual(conn.request("POST", "/publish/news", b"x")[0], 403)
         conn = self.http(source="127.0.0.2")
+        # A token that is neither the publish token nor a valid JWT is refused as such.
         self.assertEqual(conn.request("POST", "/publish/news", b"x",
-                                      headers=["Authorization: Bearer wrong"])[0], 403)
+                                      headers=["Authorization: Bearer wrong"])[0], 401)
         conn = self.http(source="127.0.0.2")
         status, _, body = conn.request("POST", "/publish/news", b"x",
                                        headers=["Authorization: Bearer s3cret"])
@@ -491,7 +492,8 @@ class WebSocketPolicyTest(GatewayTestBase):
     def test_remote_json_publish_is_refused(self):
         ws = self.ws("/ws", source="127.0.0.2")
         ws.send_frame(0x1, b'["PUBLISH","a","x"]')
-        self.assertEqual(ws.recv_json(), {"type": "error", "message": "publishing not allowed"})
+        self.assertEqual(ws.recv_json(),
+                         {"type": "error", "message": "publishing not allowed", "code": 403})
 
 
 class PublishRulesTest(GatewayTestBase):
@@ -520,7 +522,7 @@ class PublishRulesTest(GatewayTestBase):
         self.assertEqual((opcode, struct.unpack("!H", payload[:2])[0]), (0x8, 1008))
         ws = self.ws("/ws", source="127.0.0.2")
         ws.send_frame(0x1, b'["PUBLISH","secret","x"]')
-        self.assertEqual(ws.recv_json(), {"type": "error",
+        self.assertEqual(ws.recv_json(), {"type": "error", "code": 403,
                                           "message": "publishing to this channel is not allowed"})
         ws.send_frame(0x1, b'["PUBLISH","chat.a","x"]')
         self.assertEqual(ws.recv_json()["type"], "publish")
@@ -554,7 +556,7 @@ class MetricsTest(GatewayTestBase):
             if line.startswith("#"):
                 self.assertRegex(line, r"^# (HELP|TYPE) herald_[a-z_]+ .+$")
                 continue
-            self.assertRegex(line, r'^herald_[a-z_]+(\{[a-z]+="[a-z]+"\})? [0-9]+$')
+            self.assertRegex(line, r'^herald_[a-z_]+(\{[a-z]+="[a-z_]+"\})? [0-9]+$')
             name, value = line.rsplit(" ", 1)
             samples[name] = int(value)
         return samples
@@ -618,14 +620,91 @@ class OriginTest(GatewayTestBase):
 
 
 class MaxClientsTest(GatewayTestBase):
-    server_args = ("--maxclients", "1")
+    server_args = ("--maxclients", "1", "--gateway-maxclients", "2")
 
-    def test_gateway_connections_count_towards_maxclients(self):
+    def test_gateway_and_resp_have_their_own_limits(self):
+        # Two idle keep-alive gateway connections fill gateway-maxclients...
+        for _ in range(2):
+            self.assertEqual(self.http().request("GET", "/healthz")[0], 200)
+        status, headers, body = self.http().request("GET", "/healthz")
+        self.assertEqual((status, headers.get("connection"), body),
+                         (503, "close", b"max number of clients reached\n"))
+        # ...and do not take RESP's one slot: redis-cli still gets in.
         resp = self.resp()
         self.assertEqual(resp.cmd("PING"), b"PONG")
+        second = self.resp()
+        self.assertEqual(str(second.cmd("PING")), "ERR max number of clients reached")
+
+
+class PerAddressLimitTest(GatewayTestBase):
+    server_args = ("--gateway-max-per-address", "2")
+
+    def test_one_address_cannot_take_every_slot(self):
+        for _ in range(2):
+            self.assertEqual(self.http(source="127.0.0.2").request("GET", "/healthz")[0], 200)
+        status, _, body = self.http(source="127.0.0.2").request("GET", "/healthz")
+        self.assertEqual((status, body), (503, b"too many connections from this address\n"))
+        self.assertEqual(self.http(source="127.0.0.3").request("GET", "/healthz")[0], 200)
+        _, _, text = self.http().request("GET", "/metrics")
+        self.assertIn(b'herald_gateway_rejected_connections_total{limit="per_address"} 1',
+                      text)
+
+
+class TrustedProxyTest(GatewayTestBase):
+    server_args = ("--gateway-trusted-proxies", "127.0.0.1",
+                   "--gateway-publish-from", "10.1.2.3", "--gateway-metrics-from", "10.1.2.3")
+
+    def post(self, forwarded_for, source="127.0.0.1"):
+        headers = [f"X-Forwarded-For: {forwarded_for}"] if forwarded_for else []
+        return self.http(source=source).request("POST", "/publish/p", b"x", headers=headers)[0]
+
+    def test_the_proxy_names_the_client(self):
+        self.assertEqual(self.post("10.1.2.3"), 200)
+        self.assertEqual(self.post("10.9.9.9"), 403)
+        self.assertEqual(self.post(None), 403)  # the proxy itself is not in publish-from
+        # The client may prepend anything; the proxy appends the address it saw.
+        self.assertEqual(self.post("10.1.2.3, 10.9.9.9"), 403)
+        self.assertEqual(self.post("10.9.9.9, 10.1.2.3"), 200)
+        self.assertEqual(self.post("10.1.2.3, 127.0.0.1"), 200)  # a chain of our proxies
+        self.assertEqual(self.post("garbage, 10.1.2.3"), 200)
+        self.assertEqual(self.post("10.1.2.3, unknown"), 403)
+        # Only a trusted peer's header counts.
+        self.assertEqual(self.post("10.1.2.3", source="127.0.0.2"), 403)
+
+    def test_metrics_access(self):
         conn = self.http()
-        status, headers, _ = conn.request("GET", "/healthz")
-        self.assertEqual((status, headers.get("connection")), (503, "close"))
+        self.assertEqual(conn.request("GET", "/metrics",
+                                      headers=["X-Forwarded-For: 10.1.2.3"])[0], 200)
+        self.assertEqual(self.http().request("GET", "/metrics")[0], 403)
+
+
+class ForwardedHeaderTest(GatewayTestBase):
+    server_args = ("--gateway-trusted-proxies", "127.0.0.0/8", "--gateway-proxy-header",
+                   "forwarded", "--gateway-publish-from", "2001:db8::/32", "192.0.2.7")
+
+    def test_rfc_7239_for(self):
+        def post(value):
+            return self.http().request("POST", "/publish/p", b"x",
+                                       headers=[f"Forwarded: {value}"])[0]
+        self.assertEqual(post('for="[2001:db8::1]:4711";proto=https'), 200)
+        self.assertEqual(post("for=192.0.2.7"), 200)
+        self.assertEqual(post('proto=http;for="192.0.2.7:80"'), 200)
+        self.assertEqual(post("for=192.0.2.8"), 403)
+        self.assertEqual(post("for=_hidden"), 403)
+        # X-Forwarded-For is not what this proxy sets: a client could have sent it.
+        status = self.http().request("POST", "/publish/p", b"x",
+                                     headers=["X-Forwarded-For: 192.0.2.7"])[0]
+        self.assertEqual(status, 403)
+
+
+class MetricsAccessTest(GatewayTestBase):
+    server_args = ("--gateway-publish-token", "m3trics")
+
+    def test_loopback_or_the_publish_token(self):
+        self.assertEqual(self.http().request("GET", "/metrics")[0], 200)
+        self.assertEqual(self.http(source="127.0.0.2").request("GET", "/metrics")[0], 403)
+        self.assertEqual(self.http(source="127.0.0.2").request(
+            "GET", "/metrics", headers=["Authorization: Bearer m3trics"])[0], 200)
 
 
 class HistoryTest(GatewayTestBase):

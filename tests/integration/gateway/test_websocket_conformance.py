@@ -1293,9 +1293,18 @@ class HandshakeTest(WsTestBase):
         self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), data)
         self.assertIn(b"ok\nHTTP/1.1 101 Switching Protocols\r\n", data)
 
-    def test_origin_is_not_checked_without_configured_origins(self):
-        ws = self.ws(headers=["Origin: http://anything.example"])
-        self.echo(ws, TEXT, b"hi")
+    def test_only_the_same_origin_without_configured_origins(self):
+        # Cross-site WebSocket hijacking: a page of another site must not get in.
+        for origin in ("http://anything.example", "http://localhost.evil", "null"):
+            with self.subTest(origin=origin):
+                ws = WsClient(self.server.gport, "/ws/" + self.channel,
+                              headers=[f"Origin: {origin}"])
+                self.addCleanup(ws.close)
+                self.assertEqual(ws.status, 403)
+        # The page the gateway itself serves (the request's Host is localhost).
+        for origin in ("http://localhost", "https://LOCALHOST"):
+            with self.subTest(origin=origin):
+                self.echo(self.ws(headers=[f"Origin: {origin}"]), TEXT, b"hi")
 
 
 class OriginTest(WsTestBase):

@@ -12,6 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -532,6 +533,67 @@ describe('browser', { skip: NO_BROWSER }, () => {
       ]);
       assert.equal(result.state, 'closed');
       assert.deepEqual(result.states.slice(0, 2), [`connecting:${transport}`, `open:${transport}`]);
+    });
+  }
+
+  // Browser tokens: herald.js asks getToken() for short-lived tokens (signed here, as an
+  // application's backend would) and renews them before they expire, so a private channel
+  // keeps receiving past the first token's expiry, on every transport.
+  for (const transport of ['websocket', 'sse', 'poll']) {
+    test(`getToken renews an expiring token (${transport})`, { skip: NO_REDIS_CLI }, async (t) => {
+      const secret = 'a-test-secret-that-is-at-least-32-bytes';
+      const secure = await startServer(['--gateway-auth', 'required', '--gateway-jwt-secret',
+                                        secret, '--gateway-jwt-leeway', '0'], { gateway: true });
+      t.after(() => secure.stop());
+      const prefix = uniqueName('private');
+      const issued = [];
+      const makeToken = () => {
+        const exp = Math.floor(Date.now() / 1000) + 6;
+        issued.push(exp);
+        const part = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+        const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
+          sub: 'alice', exp, herald: { subscribe: [`${prefix}.*`], publish: [`${prefix}.mine`] },
+        })}`;
+        return `${body}.${crypto.createHmac('sha256', secret).update(body).digest('base64url')}`;
+      };
+      const context = await newContext(t);
+      const page = await openPage(t, context, `http://127.0.0.1:${secure.gatewayPort}/herald.js`);
+      await page.exposeFunction('makeToken', makeToken);
+      await page.evaluate(async ([transport, prefix]) => {
+        const { Herald } = await import('/herald.js');
+        const h = new Herald({ transports: [transport], getToken: () => window.makeToken() });
+        window.h = h;
+        window.got = [];
+        window.opens = 0;
+        window.errors = [];
+        h.on('state', (s) => { if (s.state === 'open') window.opens += 1; });
+        h.on('error', (e) => window.errors.push(e.message));
+        h.subscribe(`${prefix}.room`, (m) => window.got.push(m.data));
+      }, [transport, prefix]);
+      await page.waitForFunction(() => window.h.state === 'open', null, { timeout: WAIT_MS });
+      // Publishing is granted on .mine only.
+      const refused = await page.evaluate(async (prefix) => {
+        try {
+          await window.h.publish(`${prefix}.other`, 'x');
+          return 'published';
+        } catch (err) {
+          return err.message;
+        }
+      }, prefix);
+      assert.match(refused, /not allowed/);
+      // A second token was asked for, and the first one has expired (at the server too: its
+      // clock is this machine's).
+      await waitUntil(() => issued.length >= 2 && Date.now() / 1000 > issued[0] + 1,
+                      { timeoutMs: WAIT_MS, message: 'the first token renewed and expired' });
+      await redisCli(secure, 'publish', `${prefix}.room`, 'after the first token');
+      await page.waitForFunction(() => window.got.includes('after the first token'), null,
+                                 { timeout: WAIT_MS });
+      const state = await page.evaluate(() => ({ opens: window.opens, errors: window.errors }));
+      if (transport === 'websocket') {
+        assert.equal(state.opens, 1, 'the WebSocket stayed open (renewed with AUTH)');
+      }
+      assert.deepEqual(state.errors.filter((e) => /token/.test(e)), []);
+      await page.evaluate(() => window.h.close());
     });
   }
 });

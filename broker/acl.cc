@@ -1,0 +1,410 @@
+#include "broker/acl.h"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "protocol/glob.h"
+#include "protocol/numbers.h"
+
+namespace herald::broker {
+namespace {
+
+constexpr std::string_view kSyntax = "Syntax error";
+constexpr std::string_view kUnknownName = "Unknown command or category name in ACL";
+constexpr std::string_view kBadHash =
+    "The password hash must be exactly 64 characters and contain only lowercase hexadecimal "
+    "characters";
+constexpr uint64_t kLogGroupMs = 60000;
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsHash(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool IsCategory(std::string_view name) {
+  const auto& all = AclCategories();
+  return std::find(all.begin(), all.end(), name) != all.end();
+}
+
+// Whether the categories text ("@pubsub @slow") holds `category` ("@pubsub").
+bool HasCategory(std::string_view categories, std::string_view category) {
+  size_t at = 0;
+  while ((at = categories.find(category, at)) != std::string_view::npos) {
+    size_t end = at + category.size();
+    if (end == categories.size() || categories[end] == ' ') return true;
+    at = end;
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& AclCategories() {
+  static const std::vector<std::string_view> kCategories = {
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
+  return kCategories;
+}
+
+std::string AclPasswordHash(std::string_view password) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(password.data()), password.size(), digest);
+  std::string hex;
+  hex.reserve(64);
+  for (unsigned char byte : digest) fmt::format_to(std::back_inserter(hex), "{:02x}", byte);
+  return hex;
+}
+
+// -- AclUser ----------------------------------------------------------------------------------
+
+void AclUser::AddCommandRule(bool allow, std::string target) {
+  // As Redis 7.0 keeps its command rules: a rule replaces an earlier one for the same target.
+  std::erase_if(rules_, [&](const CommandRule& rule) { return rule.target == target; });
+  rules_.push_back({allow, std::move(target)});
+}
+
+std::string AclUser::Apply(std::string_view rule, const AclCatalog& catalog,
+                           bool allchannels_default) {
+  std::string op = Lower(rule);
+  ++version_;
+  if (op == "on") {
+    enabled_ = true;
+  } else if (op == "off") {
+    enabled_ = false;
+  } else if (op == "nopass") {
+    nopass_ = true;
+    passwords_.clear();
+  } else if (op == "resetpass") {
+    nopass_ = false;
+    passwords_.clear();
+  } else if (op == "skip-sanitize-payload") {
+    skip_sanitize_payload_ = true;
+    sanitize_payload_ = false;
+  } else if (op == "sanitize-payload") {
+    sanitize_payload_ = true;
+    skip_sanitize_payload_ = false;
+  } else if (op == "allkeys" || op == "~*") {
+    allkeys_ = true;
+    keys_.clear();
+  } else if (op == "resetkeys") {
+    allkeys_ = false;
+    keys_.clear();
+  } else if (op == "allchannels" || op == "&*") {
+    allchannels_ = true;
+    channels_.clear();
+  } else if (op == "resetchannels") {
+    allchannels_ = false;
+    channels_.clear();
+  } else if (op == "allcommands" || op == "+@all") {
+    allcommands_ = true;
+    rules_.clear();
+  } else if (op == "nocommands" || op == "-@all") {
+    allcommands_ = false;
+    rules_.clear();
+  } else if (op == "reset") {
+    for (std::string_view step :
+         {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "-@all"}) {
+      Apply(step, catalog, allchannels_default);
+    }
+    if (allchannels_default) Apply("allchannels", catalog, allchannels_default);
+  } else if (op == "clearselectors") {
+    // Herald keeps no selectors: nothing to clear.
+  } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '<')) {
+    std::string hash = AclPasswordHash(rule.substr(1));
+    if (rule[0] == '>') {
+      if (std::find(passwords_.begin(), passwords_.end(), hash) == passwords_.end()) {
+        passwords_.push_back(std::move(hash));
+      }
+      nopass_ = false;
+    } else {
+      auto it = std::find(passwords_.begin(), passwords_.end(), hash);
+      if (it == passwords_.end()) {
+        return "The password you are trying to remove from the user does not exist";
+      }
+      passwords_.erase(it);
+    }
+  } else if (!rule.empty() && (rule[0] == '#' || rule[0] == '!')) {
+    std::string_view hash = rule.substr(1);
+    if (!IsHash(hash)) return std::string(kBadHash);
+    if (rule[0] == '#') {
+      if (std::find(passwords_.begin(), passwords_.end(), hash) == passwords_.end()) {
+        passwords_.emplace_back(hash);
+      }
+      nopass_ = false;
+    } else {
+      auto it = std::find(passwords_.begin(), passwords_.end(), hash);
+      if (it == passwords_.end())
+        return "The password you are trying to remove from the user does not exist";
+      passwords_.erase(it);
+    }
+  } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
+    // Key patterns: kept to be shown, never used (no keyspace).
+    if (rule[0] == '%') {
+      size_t tilde = rule.find('~');
+      std::string_view perms = rule.substr(1, tilde == std::string_view::npos ? 0 : tilde - 1);
+      if (tilde == std::string_view::npos || perms.empty() ||
+          !std::all_of(perms.begin(), perms.end(),
+                       [](char c) { return c == 'R' || c == 'W' || c == 'r' || c == 'w'; })) {
+        return std::string(kSyntax);
+      }
+    }
+    if (allkeys_) {
+      return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
+             "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    }
+    if (std::find(keys_.begin(), keys_.end(), rule) == keys_.end()) keys_.emplace_back(rule);
+  } else if (!rule.empty() && rule[0] == '&') {
+    if (allchannels_) {
+      return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
+             "does not have any effect. Try 'resetchannels' to start with an empty list of "
+             "channels";
+    }
+    std::string pattern(rule.substr(1));
+    if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end()) {
+      channels_.push_back(std::move(pattern));
+    }
+  } else if (op.size() >= 2 && (op[0] == '+' || op[0] == '-')) {
+    bool allow = op[0] == '+';
+    std::string target = op.substr(1);
+    if (target[0] == '@') {
+      if (!IsCategory(std::string_view(target).substr(1))) return std::string(kUnknownName);
+    } else if (size_t bar = target.find('|'); bar != std::string::npos) {
+      std::string_view name = std::string_view(target).substr(0, bar);
+      std::string_view sub = std::string_view(target).substr(bar + 1);
+      if (sub.empty() || sub.find('|') != std::string_view::npos) return std::string(kSyntax);
+      // A command without subcommands takes a first argument here (Redis's deprecated form).
+      if (!catalog.is_command(name) ||
+          (!catalog.is_subcommand(name, sub) && catalog.is_subcommand(name, {}))) {
+        return std::string(kUnknownName);
+      }
+    } else if (!catalog.is_command(target)) {
+      return std::string(kUnknownName);
+    }
+    AddCommandRule(allow, std::move(target));
+  } else if (!rule.empty() && rule[0] == '(') {
+    return "Selectors are not supported by herald";
+  } else {
+    return std::string(kSyntax);
+  }
+  return {};
+}
+
+bool AclUser::CheckPassword(std::string_view password) const {
+  if (nopass_) return true;
+  std::string hash = AclPasswordHash(password);
+  bool found = false;
+  for (const std::string& stored : passwords_) {
+    found |= CRYPTO_memcmp(stored.data(), hash.data(), 64) == 0;
+  }
+  return found;
+}
+
+bool AclUser::MayRun(std::string_view name, std::string_view sub,
+                     std::string_view categories) const {
+  bool allowed = allcommands_;
+  for (const CommandRule& rule : rules_) {
+    std::string_view target = rule.target;
+    bool matches = false;
+    if (target[0] == '@') {
+      matches = HasCategory(categories, target);
+    } else if (size_t bar = target.find('|'); bar != std::string_view::npos) {
+      matches = target.substr(0, bar) == name && target.substr(bar + 1) == sub && !sub.empty();
+    } else {
+      matches = target == name;
+    }
+    if (matches) allowed = rule.allow;
+  }
+  return allowed;
+}
+
+bool AclUser::MayUseChannel(std::string_view channel, bool is_pattern) const {
+  if (allchannels_) return true;
+  for (const std::string& pattern : channels_) {
+    if (is_pattern ? pattern == channel : protocol::GlobMatch(pattern, channel)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> AclUser::Flags() const {
+  std::vector<std::string> flags = {enabled_ ? "on" : "off"};
+  if (nopass_) flags.emplace_back("nopass");
+  if (skip_sanitize_payload_) flags.emplace_back("skip-sanitize-payload");
+  if (sanitize_payload_) flags.emplace_back("sanitize-payload");
+  return flags;
+}
+
+std::string AclUser::DescribeCommands() const {
+  std::string out = allcommands_ ? "+@all" : "-@all";
+  for (const CommandRule& rule : rules_) {
+    fmt::format_to(std::back_inserter(out), " {}{}", rule.allow ? '+' : '-', rule.target);
+  }
+  return out;
+}
+
+std::string AclUser::DescribeKeys() const {
+  if (allkeys_) return "~*";
+  std::string out;
+  for (const std::string& key : keys_) {
+    if (!out.empty()) out += ' ';
+    out += key;
+  }
+  return out;
+}
+
+std::string AclUser::DescribeChannels() const {
+  if (allchannels_) return "&*";
+  std::string out;
+  for (const std::string& channel : channels_) {
+    if (!out.empty()) out += ' ';
+    out += '&';
+    out += channel;
+  }
+  return out;
+}
+
+std::string AclUser::Describe() const {
+  std::string out;
+  for (const std::string& flag : Flags()) {
+    if (!out.empty()) out += ' ';
+    out += flag;
+  }
+  for (const std::string& hash : passwords_) fmt::format_to(std::back_inserter(out), " #{}", hash);
+  if (std::string keys = DescribeKeys(); !keys.empty()) out += ' ' + keys;
+  if (allchannels_) {
+    out += " &*";
+  } else {
+    out += " resetchannels";
+    if (!channels_.empty()) out += ' ' + DescribeChannels();
+  }
+  out += ' ' + DescribeCommands();
+  return out;
+}
+
+// -- AclStore ---------------------------------------------------------------------------------
+
+AclStore::AclStore() {
+  auto user = std::make_shared<AclUser>("default");
+  AclCatalog none{.is_command = [](std::string_view) { return true; },
+                  .is_subcommand = [](std::string_view, std::string_view) { return true; }};
+  for (std::string_view rule : {"on", "nopass", "~*", "&*", "+@all"})
+    user->Apply(rule, none, false);
+  users_.emplace("default", std::move(user));
+}
+
+std::shared_ptr<AclUser> AclStore::Find(std::string_view name) const {
+  auto it = users_.find(name);
+  return it == users_.end() ? nullptr : it->second;
+}
+
+bool AclStore::SetUser(std::string_view name, const std::vector<std::string_view>& rules,
+                       const AclCatalog& catalog, std::string* error) {
+  std::shared_ptr<AclUser> existing = Find(name);
+  // Applied to a copy first: a bad rule leaves the user as it was.
+  AclUser changed = existing != nullptr ? *existing : AclUser(std::string(name));
+  if (existing == nullptr && allchannels_default_) changed.Apply("allchannels", catalog, true);
+  for (std::string_view rule : rules) {
+    std::string why = changed.Apply(rule, catalog, allchannels_default_);
+    if (!why.empty()) {
+      *error = fmt::format("ERR Error in ACL SETUSER modifier '{}': {}", rule, why);
+      return false;
+    }
+  }
+  if (existing != nullptr) {
+    // Sessions hold the user by pointer: change it in place.
+    *existing = std::move(changed);
+  } else {
+    users_.emplace(std::string(name), std::make_shared<AclUser>(std::move(changed)));
+  }
+  return true;
+}
+
+std::shared_ptr<AclUser> AclStore::DeleteUser(std::string_view name) {
+  auto it = users_.find(name);
+  if (it == users_.end()) return nullptr;
+  std::shared_ptr<AclUser> user = it->second;
+  users_.erase(it);
+  return user;
+}
+
+void AclStore::ReplaceAll(std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users) {
+  users_ = std::move(users);
+  if (users_.find("default") == users_.end()) {
+    AclStore fresh;
+    users_.emplace("default", fresh.Find("default"));
+  }
+}
+
+bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
+                              std::map<std::string, std::shared_ptr<AclUser>, std::less<>>* users,
+                              std::string* error) const {
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string_view> words;
+    size_t at = 0;
+    while (at < line.size()) {
+      size_t space = line.find(' ', at);
+      if (space == std::string_view::npos) space = line.size();
+      if (space > at) words.push_back(line.substr(at, space - at));
+      at = space + 1;
+    }
+    if (words.size() < 2 || words[0] != "user") {
+      *error = fmt::format("line {}: should start with user keyword", line_no);
+      return false;
+    }
+    if (users->find(words[1]) != users->end()) {
+      *error = fmt::format("line {}: duplicate user '{}' found", line_no, words[1]);
+      return false;
+    }
+    AclUser user{std::string(words[1])};
+    if (allchannels_default_) user.Apply("allchannels", catalog, true);
+    for (size_t i = 2; i < words.size(); ++i) {
+      std::string why = user.Apply(words[i], catalog, allchannels_default_);
+      if (!why.empty()) {
+        *error =
+            fmt::format("line {}: Error in applying operation '{}': {}", line_no, words[i], why);
+        return false;
+      }
+    }
+    users->emplace(std::string(words[1]), std::make_shared<AclUser>(std::move(user)));
+  }
+  return true;
+}
+
+void AclStore::Log(LogEntry entry, uint64_t now_ms, size_t max_len) {
+  for (auto it = log_.begin(); it != log_.end(); ++it) {
+    if (it->reason == entry.reason && it->context == entry.context && it->object == entry.object &&
+        it->username == entry.username && now_ms - it->updated_ms < kLogGroupMs) {
+      LogEntry grouped = std::move(*it);
+      log_.erase(it);
+      ++grouped.count;
+      grouped.updated_ms = now_ms;
+      grouped.client_info = std::move(entry.client_info);
+      log_.push_front(std::move(grouped));
+      return;
+    }
+  }
+  entry.created_ms = entry.updated_ms = now_ms;
+  log_.push_front(std::move(entry));
+  while (log_.size() > max_len) log_.pop_back();
+}
+
+}  // namespace herald::broker

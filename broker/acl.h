@@ -1,0 +1,141 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Redis 6/7 ACL users, as far as a pub/sub server has use for them: passwords, the on/off flag,
+// command rules (+cmd, -cmd|sub, +@category, allcommands) and channel patterns (&pattern,
+// allchannels). Key patterns (~, %R~, allkeys) are accepted and shown, and mean nothing here:
+// herald has no keys. The same users can be named by browser tokens, so the store lives with the
+// broker. Pure: the front end says which commands and categories exist (AclCatalog) and what a
+// command belongs to; no clock beyond what the caller passes.
+namespace herald::broker {
+
+// What the front end knows about commands, for validating rules and for ACL CAT.
+struct AclCatalog {
+  // Whether `name` (lower case) is a command Redis 7.0 has (herald's own, and the data
+  // commands herald lacks, so that redis.conf users such as "+get" load).
+  std::function<bool(std::string_view)> is_command;
+  // Whether "cmd|sub" names a subcommand.
+  std::function<bool(std::string_view, std::string_view)> is_subcommand;
+};
+
+// Redis 7.0's ACL categories, in ACL CAT order.
+const std::vector<std::string_view>& AclCategories();
+
+class AclUser {
+ public:
+  explicit AclUser(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const { return name_; }
+  bool enabled() const { return enabled_; }
+  bool nopass() const { return nopass_; }
+
+  // Applies one ACL SETUSER rule. Returns "" or Redis's reason ("Syntax error", ...).
+  // `allchannels_default`: acl-pubsub-default is allchannels (what "reset" restores).
+  std::string Apply(std::string_view rule, const AclCatalog& catalog, bool allchannels_default);
+
+  // Whether `password` is one of the user's (or the user is nopass); in constant time per hash.
+  bool CheckPassword(std::string_view password) const;
+
+  // Whether the user may run the command: `name` and its subcommand `sub` ("" for none), with
+  // their categories ("@pubsub @slow", the subcommand's when it has one).
+  bool MayRun(std::string_view name, std::string_view sub, std::string_view categories) const;
+  // Channels: a channel (SUBSCRIBE, PUBLISH) must match one of the patterns; a pattern
+  // (PSUBSCRIBE) must be one of them literally, unless the user has allchannels.
+  bool MayUseChannel(std::string_view channel, bool is_pattern) const;
+  bool allchannels() const { return allchannels_; }
+
+  // ACL LIST's line without "user <name> ", and the parts of ACL GETUSER.
+  std::string Describe() const;
+  std::vector<std::string> Flags() const;
+  const std::vector<std::string>& password_hashes() const { return passwords_; }
+  std::string DescribeCommands() const;
+  std::string DescribeKeys() const;
+  std::string DescribeChannels() const;
+
+  // Bumped by every change (sessions re-check their subscriptions when it moves).
+  uint64_t version() const { return version_; }
+
+ private:
+  struct CommandRule {
+    bool allow;
+    std::string target;  // "publish", "client|list" or "@pubsub" (lower case)
+  };
+  void AddCommandRule(bool allow, std::string target);
+
+  std::string name_;
+  bool enabled_ = false;
+  bool nopass_ = false;
+  bool sanitize_payload_ = false;
+  bool skip_sanitize_payload_ = false;
+  std::vector<std::string> passwords_;  // SHA-256 hex, in order added
+  bool allkeys_ = false;
+  std::vector<std::string> keys_;  // "~a", "%R~b" as given
+  bool allchannels_ = false;
+  std::vector<std::string> channels_;
+  bool allcommands_ = false;
+  std::vector<CommandRule> rules_;
+  uint64_t version_ = 0;
+};
+
+// The users, and the ACL LOG.
+class AclStore {
+ public:
+  AclStore();
+
+  // The user named `name`, or null.
+  std::shared_ptr<AclUser> Find(std::string_view name) const;
+  // Creates the user if needed and applies `rules` in order (ACL SETUSER). On a bad rule nothing
+  // changes and *error is "ERR Error in ACL SETUSER modifier '<rule>': <reason>".
+  bool SetUser(std::string_view name, const std::vector<std::string_view>& rules,
+               const AclCatalog& catalog, std::string* error);
+  // Removes a user (not "default"); returns it, or null if there was none.
+  std::shared_ptr<AclUser> DeleteUser(std::string_view name);
+  // Every user, by name.
+  const std::map<std::string, std::shared_ptr<AclUser>, std::less<>>& users() const {
+    return users_;
+  }
+  // Replaces every user at once (ACL LOAD, aclfile at start): all or nothing.
+  void ReplaceAll(std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users);
+  // Parses "user <name> <rules...>" lines (an ACL file) into users, without changing the store.
+  // False with *error ("<file>:<line>: ...") on the first bad line.
+  bool ParseUserLines(std::string_view text, const AclCatalog& catalog,
+                      std::map<std::string, std::shared_ptr<AclUser>, std::less<>>* users,
+                      std::string* error) const;
+
+  void set_allchannels_default(bool value) { allchannels_default_ = value; }
+  bool allchannels_default() const { return allchannels_default_; }
+
+  // ACL LOG: entries grouped as Redis groups them (same reason, context, object and user within
+  // 60 s add to one entry's count), newest first, at most `max_len`.
+  struct LogEntry {
+    uint64_t count = 1;
+    std::string reason;   // "auth", "command", "channel"
+    std::string context;  // "toplevel", "multi"
+    std::string object;
+    std::string username;
+    uint64_t created_ms = 0;
+    uint64_t updated_ms = 0;
+    std::string client_info;
+  };
+  void Log(LogEntry entry, uint64_t now_ms, size_t max_len);
+  const std::deque<LogEntry>& log() const { return log_; }
+  void ResetLog() { log_.clear(); }
+
+ private:
+  std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users_;
+  std::deque<LogEntry> log_;
+  bool allchannels_default_ = false;
+};
+
+// SHA-256 of `password` as 64 lower-case hex digits (what "#<hash>" and ACL GETUSER show).
+std::string AclPasswordHash(std::string_view password);
+
+}  // namespace herald::broker

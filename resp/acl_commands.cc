@@ -1,0 +1,888 @@
+// ACL users over RESP: building them from the configuration (user lines, aclfile, requirepass),
+// AUTH against them, the checks every command and channel passes, and the ACL command with
+// Redis 7.0's replies. The users and their rules live in broker/acl.h.
+
+#include <fmt/format.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "protocol/numbers.h"
+#include "resp/command_handlers.h"
+#include "resp/front_end.h"
+#include "resp/session.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace herald::resp {
+
+using broker::AclCatalog;
+using broker::AclStore;
+using broker::AclUser;
+using config::LogLevel;
+using protocol::EqualsIgnoreCase;
+using server::Server;
+
+namespace {
+
+// Every command and subcommand name of Redis 7.0.15 (its COMMAND LIST): rules may name the data
+// commands herald lacks ("+get"), so that a redis.conf written for Redis loads unchanged.
+constexpr std::string_view kRedisCommands[] = {
+    "acl",
+    "acl|cat",
+    "acl|deluser",
+    "acl|dryrun",
+    "acl|genpass",
+    "acl|getuser",
+    "acl|help",
+    "acl|list",
+    "acl|load",
+    "acl|log",
+    "acl|save",
+    "acl|setuser",
+    "acl|users",
+    "acl|whoami",
+    "append",
+    "asking",
+    "auth",
+    "bgrewriteaof",
+    "bgsave",
+    "bitcount",
+    "bitfield",
+    "bitfield_ro",
+    "bitop",
+    "bitpos",
+    "blmove",
+    "blmpop",
+    "blpop",
+    "brpop",
+    "brpoplpush",
+    "bzmpop",
+    "bzpopmax",
+    "bzpopmin",
+    "client",
+    "client|caching",
+    "client|getname",
+    "client|getredir",
+    "client|help",
+    "client|id",
+    "client|info",
+    "client|kill",
+    "client|list",
+    "client|no-evict",
+    "client|pause",
+    "client|reply",
+    "client|setname",
+    "client|tracking",
+    "client|trackinginfo",
+    "client|unblock",
+    "client|unpause",
+    "cluster",
+    "cluster|addslots",
+    "cluster|addslotsrange",
+    "cluster|bumpepoch",
+    "cluster|count-failure-reports",
+    "cluster|countkeysinslot",
+    "cluster|delslots",
+    "cluster|delslotsrange",
+    "cluster|failover",
+    "cluster|flushslots",
+    "cluster|forget",
+    "cluster|getkeysinslot",
+    "cluster|help",
+    "cluster|info",
+    "cluster|keyslot",
+    "cluster|links",
+    "cluster|meet",
+    "cluster|myid",
+    "cluster|nodes",
+    "cluster|replicas",
+    "cluster|replicate",
+    "cluster|reset",
+    "cluster|saveconfig",
+    "cluster|set-config-epoch",
+    "cluster|setslot",
+    "cluster|shards",
+    "cluster|slaves",
+    "cluster|slots",
+    "command",
+    "command|count",
+    "command|docs",
+    "command|getkeys",
+    "command|getkeysandflags",
+    "command|help",
+    "command|info",
+    "command|list",
+    "config",
+    "config|get",
+    "config|help",
+    "config|resetstat",
+    "config|rewrite",
+    "config|set",
+    "copy",
+    "dbsize",
+    "debug",
+    "decr",
+    "decrby",
+    "del",
+    "discard",
+    "dump",
+    "echo",
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "exec",
+    "exists",
+    "expire",
+    "expireat",
+    "expiretime",
+    "failover",
+    "fcall",
+    "fcall_ro",
+    "flushall",
+    "flushdb",
+    "function",
+    "function|delete",
+    "function|dump",
+    "function|flush",
+    "function|help",
+    "function|kill",
+    "function|list",
+    "function|load",
+    "function|restore",
+    "function|stats",
+    "geoadd",
+    "geodist",
+    "geohash",
+    "geopos",
+    "georadius",
+    "georadius_ro",
+    "georadiusbymember",
+    "georadiusbymember_ro",
+    "geosearch",
+    "geosearchstore",
+    "get",
+    "getbit",
+    "getdel",
+    "getex",
+    "getrange",
+    "getset",
+    "hdel",
+    "hello",
+    "hexists",
+    "hget",
+    "hgetall",
+    "hincrby",
+    "hincrbyfloat",
+    "hkeys",
+    "hlen",
+    "hmget",
+    "hmset",
+    "hrandfield",
+    "hscan",
+    "hset",
+    "hsetnx",
+    "hstrlen",
+    "hvals",
+    "incr",
+    "incrby",
+    "incrbyfloat",
+    "info",
+    "keys",
+    "lastsave",
+    "latency",
+    "latency|doctor",
+    "latency|graph",
+    "latency|help",
+    "latency|histogram",
+    "latency|history",
+    "latency|latest",
+    "latency|reset",
+    "lcs",
+    "lindex",
+    "linsert",
+    "llen",
+    "lmove",
+    "lmpop",
+    "lolwut",
+    "lpop",
+    "lpos",
+    "lpush",
+    "lpushx",
+    "lrange",
+    "lrem",
+    "lset",
+    "ltrim",
+    "memory",
+    "memory|doctor",
+    "memory|help",
+    "memory|malloc-stats",
+    "memory|purge",
+    "memory|stats",
+    "memory|usage",
+    "mget",
+    "migrate",
+    "module",
+    "module|help",
+    "module|list",
+    "module|load",
+    "module|loadex",
+    "module|unload",
+    "monitor",
+    "move",
+    "mset",
+    "msetnx",
+    "multi",
+    "object",
+    "object|encoding",
+    "object|freq",
+    "object|help",
+    "object|idletime",
+    "object|refcount",
+    "persist",
+    "pexpire",
+    "pexpireat",
+    "pexpiretime",
+    "pfadd",
+    "pfcount",
+    "pfdebug",
+    "pfmerge",
+    "pfselftest",
+    "ping",
+    "psetex",
+    "psubscribe",
+    "psync",
+    "pttl",
+    "publish",
+    "pubsub",
+    "pubsub|channels",
+    "pubsub|help",
+    "pubsub|numpat",
+    "pubsub|numsub",
+    "pubsub|shardchannels",
+    "pubsub|shardnumsub",
+    "punsubscribe",
+    "quit",
+    "randomkey",
+    "readonly",
+    "readwrite",
+    "rename",
+    "renamenx",
+    "replconf",
+    "replicaof",
+    "reset",
+    "restore",
+    "restore-asking",
+    "role",
+    "rpop",
+    "rpoplpush",
+    "rpush",
+    "rpushx",
+    "sadd",
+    "save",
+    "scan",
+    "scard",
+    "script",
+    "script|debug",
+    "script|exists",
+    "script|flush",
+    "script|help",
+    "script|kill",
+    "script|load",
+    "sdiff",
+    "sdiffstore",
+    "select",
+    "set",
+    "setbit",
+    "setex",
+    "setnx",
+    "setrange",
+    "shutdown",
+    "sinter",
+    "sintercard",
+    "sinterstore",
+    "sismember",
+    "slaveof",
+    "slowlog",
+    "slowlog|get",
+    "slowlog|help",
+    "slowlog|len",
+    "slowlog|reset",
+    "smembers",
+    "smismember",
+    "smove",
+    "sort",
+    "sort_ro",
+    "spop",
+    "spublish",
+    "srandmember",
+    "srem",
+    "sscan",
+    "ssubscribe",
+    "strlen",
+    "subscribe",
+    "substr",
+    "sunion",
+    "sunionstore",
+    "sunsubscribe",
+    "swapdb",
+    "sync",
+    "time",
+    "touch",
+    "ttl",
+    "type",
+    "unlink",
+    "unsubscribe",
+    "unwatch",
+    "wait",
+    "watch",
+    "xack",
+    "xadd",
+    "xautoclaim",
+    "xclaim",
+    "xdel",
+    "xgroup",
+    "xgroup|create",
+    "xgroup|createconsumer",
+    "xgroup|delconsumer",
+    "xgroup|destroy",
+    "xgroup|help",
+    "xgroup|setid",
+    "xinfo",
+    "xinfo|consumers",
+    "xinfo|groups",
+    "xinfo|help",
+    "xinfo|stream",
+    "xlen",
+    "xpending",
+    "xrange",
+    "xread",
+    "xreadgroup",
+    "xrevrange",
+    "xsetid",
+    "xtrim",
+    "zadd",
+    "zcard",
+    "zcount",
+    "zdiff",
+    "zdiffstore",
+    "zincrby",
+    "zinter",
+    "zintercard",
+    "zinterstore",
+    "zlexcount",
+    "zmpop",
+    "zmscore",
+    "zpopmax",
+    "zpopmin",
+    "zrandmember",
+    "zrange",
+    "zrangebylex",
+    "zrangebyscore",
+    "zrangestore",
+    "zrank",
+    "zrem",
+    "zremrangebylex",
+    "zremrangebyrank",
+    "zremrangebyscore",
+    "zrevrange",
+    "zrevrangebylex",
+    "zrevrangebyscore",
+    "zrevrank",
+    "zscan",
+    "zscore",
+    "zunion",
+    "zunionstore",
+};
+
+bool IsRedisName(std::string_view name) {
+  return std::binary_search(std::begin(kRedisCommands), std::end(kRedisCommands), name);
+}
+
+const AclCatalog& Catalog() {
+  static const AclCatalog kCatalog{
+      .is_command =
+          [](std::string_view name) {
+            return name.find('|') == std::string_view::npos && IsRedisName(name);
+          },
+      .is_subcommand =
+          [](std::string_view name, std::string_view sub) {
+            if (sub.empty()) {
+              // Whether the command has subcommands at all.
+              std::string prefix = std::string(name) + "|";
+              auto it =
+                  std::lower_bound(std::begin(kRedisCommands), std::end(kRedisCommands), prefix);
+              return it != std::end(kRedisCommands) && it->starts_with(prefix);
+            }
+            return IsRedisName(fmt::format("{}|{}", name, sub));
+          }};
+  return kCatalog;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void LogDenial(RespSession& client, std::string_view reason, std::string_view object,
+               std::string_view username) {
+  Server& server = client.server();
+  std::string info = ClientLine(client);
+  if (!info.empty() && info.back() == '\n') info.pop_back();
+  server.acl().Log({.reason = std::string(reason),
+                    .context = "toplevel",
+                    .object = std::string(object),
+                    .username = std::string(username),
+                    .client_info = std::move(info)},
+                   server.now_ms(), static_cast<size_t>(server.config().acllog_max_len));
+}
+
+// The clients logged in as `user`.
+std::vector<RespSession*> ClientsOf(Server& server, const AclUser* user) {
+  std::vector<RespSession*> found;
+  for (server::Connection* connection : server.connections()) {
+    auto* session = dynamic_cast<RespSession*>(connection);
+    if (session != nullptr && &session->user() == user) found.push_back(session);
+  }
+  return found;
+}
+
+// Redis 7 disconnects a user's clients whose subscriptions its new rules no longer allow, and
+// every client of a deleted user. The client running the command gets its reply first.
+void DisconnectAfterChange(RespSession& self, const std::shared_ptr<AclUser>& user, bool deleted) {
+  Server& server = self.server();
+  broker::Broker& broker = server.broker();
+  for (RespSession* client : ClientsOf(server, user.get())) {
+    bool drop = deleted;
+    if (!drop && !user->allchannels()) {
+      for (broker::SubKind kind :
+           {broker::SubKind::kChannel, broker::SubKind::kShardChannel, broker::SubKind::kPattern}) {
+        for (const std::string& name : broker.Names(client, kind)) {
+          if (!user->MayUseChannel(name, kind == broker::SubKind::kPattern)) drop = true;
+        }
+      }
+    }
+    if (!drop) continue;
+    if (client == &self) {
+      client->CloseAfterReply();
+    } else {
+      client->CloseAsap("ACL change");
+    }
+  }
+}
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return false;
+  std::ostringstream content;
+  content << file.rdbuf();
+  *text = content.str();
+  return true;
+}
+
+void ReplyUserLines(RespSession& client) {
+  const auto& users = client.server().acl().users();
+  protocol::RespWriter& reply = client.reply();
+  reply.ArrayHeader(users.size());
+  for (const auto& [name, user] : users)
+    reply.Bulk(fmt::format("user {} {}", name, user->Describe()));
+}
+
+std::string AclFileText(const AclStore& store) {
+  std::string text;
+  for (const auto& [name, user] : store.users()) {
+    fmt::format_to(std::back_inserter(text), "user {} {}\n", name, user->Describe());
+  }
+  return text;
+}
+
+constexpr std::string_view kNoAclFile =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users "
+    "via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis "
+    "configuration file set) in order to store users in the Redis configuration.";
+
+}  // namespace
+
+// Called by the front end at start and when requirepass changes: requirepass is the default
+// user's password (Redis: "resetpass >pass", or "nopass" for none).
+void SyncRequirepass(Server& server) {
+  std::string error;
+  const std::string& pass = server.config().requirepass;
+  if (pass.empty()) {
+    server.acl().SetUser("default", {"nopass"}, Catalog(), &error);
+  } else {
+    std::string rule = ">" + pass;
+    server.acl().SetUser("default", {"resetpass", rule}, Catalog(), &error);
+  }
+}
+
+bool BuildUsers(Server& server, std::string* error) {
+  const config::Config& cfg = server.config();
+  AclStore& store = server.acl();
+  store.set_allchannels_default(cfg.acl_pubsub_default == "allchannels");
+  if (!cfg.aclfile.empty() && !cfg.acl_users.empty()) {
+    *error =
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. This setup is very likely to lead to configuration errors and security "
+        "holes, please define either an ACL file or declare users directly in your redis.conf, "
+        "but not both.";
+    return false;
+  }
+  std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users;
+  std::string text;
+  if (!cfg.aclfile.empty()) {
+    if (!ReadFile(cfg.aclfile, &text)) {
+      *error = fmt::format("Error loading ACLs, opening file '{}': No such file or directory",
+                           cfg.aclfile);
+      return false;
+    }
+  } else {
+    for (const std::vector<std::string>& line : cfg.acl_users) {
+      text += "user";
+      for (const std::string& word : line) text += " " + word;
+      text += "\n";
+    }
+  }
+  std::string why;
+  if (!store.ParseUserLines(text, Catalog(), &users, &why)) {
+    *error = cfg.aclfile.empty() ? fmt::format("Error in user declaration: {}", why)
+                                 : fmt::format("{}:{}", cfg.aclfile, why);
+    return false;
+  }
+  bool has_default = users.find("default") != users.end();
+  store.ReplaceAll(std::move(users));
+  // requirepass sets the default user's password unless the users define it themselves.
+  if (!has_default || !cfg.requirepass.empty()) SyncRequirepass(server);
+  return true;
+}
+
+bool AclAuthenticate(RespSession& client, std::string_view name, std::string_view password) {
+  std::shared_ptr<AclUser> user = client.server().acl().Find(name);
+  if (user != nullptr && user->enabled() && user->CheckPassword(password)) {
+    client.LogIn(std::move(user));
+    return true;
+  }
+  LogDenial(client, "auth", "AUTH", name);
+  return false;
+}
+
+bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub) {
+  const AclUser& user = client.user();
+  const Command& run = sub != nullptr ? *sub : top;
+  if (user.MayRun(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories)) {
+    return true;
+  }
+  std::string full(top.name);
+  if (sub != nullptr) full += fmt::format("|{}", sub->name);
+  LogDenial(client, "command", full, user.name());
+  ReplyError(client,
+             fmt::format("NOPERM this user has no permissions to run the '{}' command", full));
+  return false;
+}
+
+bool AclAllowsChannels(RespSession& client, CommandArgs channels, bool patterns) {
+  const AclUser& user = client.user();
+  if (user.allchannels()) return true;
+  for (std::string_view channel : channels) {
+    if (user.MayUseChannel(channel, patterns)) continue;
+    LogDenial(client, "channel", channel, user.name());
+    ReplyError(client,
+               "NOPERM this user has no permissions to access one of the channels used as "
+               "arguments");
+    return false;
+  }
+  return true;
+}
+
+void AclCommand(RespSession& client, CommandArgs args) {
+  Server& server = client.server();
+  AclStore& store = server.acl();
+  protocol::RespWriter& reply = client.reply();
+  std::string sub = Lower(args[1]);
+  if (sub == "setuser") {
+    std::vector<std::string_view> rules(args.begin() + 3, args.end());
+    std::string error;
+    if (!store.SetUser(args[2], rules, Catalog(), &error)) {
+      ReplyError(client, error);
+      return;
+    }
+    DisconnectAfterChange(client, store.Find(args[2]), false);
+    reply.SimpleString("OK");
+  } else if (sub == "deluser") {
+    int64_t deleted = 0;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "default") {
+        ReplyError(client, "ERR The 'default' user cannot be removed");
+        return;
+      }
+    }
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (std::shared_ptr<AclUser> user = store.DeleteUser(args[i])) {
+        ++deleted;
+        DisconnectAfterChange(client, user, true);
+      }
+    }
+    reply.Integer(deleted);
+  } else if (sub == "getuser") {
+    std::shared_ptr<AclUser> user = store.Find(args[2]);
+    if (user == nullptr) {
+      reply.Null();
+      return;
+    }
+    reply.MapHeader(6);
+    reply.Bulk("flags");
+    std::vector<std::string> flags = user->Flags();
+    reply.ArrayHeader(flags.size());
+    for (const std::string& flag : flags) reply.Bulk(flag);
+    reply.Bulk("passwords");
+    reply.ArrayHeader(user->password_hashes().size());
+    for (const std::string& hash : user->password_hashes()) reply.Bulk(hash);
+    reply.Bulk("commands");
+    reply.Bulk(user->DescribeCommands());
+    reply.Bulk("keys");
+    reply.Bulk(user->DescribeKeys());
+    reply.Bulk("channels");
+    reply.Bulk(user->DescribeChannels());
+    reply.Bulk("selectors");
+    reply.ArrayHeader(0);
+  } else if (sub == "list") {
+    ReplyUserLines(client);
+  } else if (sub == "users") {
+    reply.ArrayHeader(store.users().size());
+    for (const auto& [name, user] : store.users()) reply.Bulk(name);
+  } else if (sub == "whoami") {
+    reply.Bulk(client.user().name());
+  } else if (sub == "cat") {
+    if (args.size() == 2) {
+      const auto& all = broker::AclCategories();
+      reply.ArrayHeader(all.size());
+      for (std::string_view category : all) reply.Bulk(category);
+      return;
+    }
+    if (args.size() > 3) {
+      ReplyArityError(client, "acl|cat");
+      return;
+    }
+    std::string category = Lower(args[2]);
+    const auto& all = broker::AclCategories();
+    if (std::find(all.begin(), all.end(), category) == all.end()) {
+      ReplyError(client, fmt::format("ERR Unknown category '{}'", args[2]));
+      return;
+    }
+    std::string tag = "@" + category;
+    std::vector<std::string> names;
+    auto has = [&](std::string_view categories) {
+      size_t at = categories.find(tag);
+      return at != std::string_view::npos &&
+             (at + tag.size() == categories.size() || categories[at + tag.size()] == ' ');
+    };
+    for (const Command& command : AllCommands()) {
+      if (command.subcommands.empty()) {
+        if (has(command.acl_categories)) names.emplace_back(command.name);
+        continue;
+      }
+      for (const Command& child : command.subcommands) {
+        if (has(child.acl_categories))
+          names.push_back(fmt::format("{}|{}", command.name, child.name));
+      }
+    }
+    reply.ArrayHeader(names.size());
+    for (const std::string& name : names) reply.Bulk(name);
+  } else if (sub == "log") {
+    if (args.size() > 3) {
+      ReplyArityError(client, "acl|log");
+      return;
+    }
+    size_t count = 10;
+    if (args.size() == 3) {
+      if (EqualsIgnoreCase(args[2], "reset")) {
+        store.ResetLog();
+        reply.SimpleString("OK");
+        return;
+      }
+      int64_t value = 0;
+      if (!protocol::ParseInt64(args[2], &value) || value < 0) {
+        ReplyError(client, "ERR value is out of range, must be positive");
+        return;
+      }
+      count = static_cast<size_t>(value);
+    }
+    const auto& log = store.log();
+    size_t n = std::min(count, log.size());
+    uint64_t now = server.now_ms();
+    reply.ArrayHeader(n);
+    for (size_t i = 0; i < n; ++i) {
+      const AclStore::LogEntry& entry = log[i];
+      reply.MapHeader(7);
+      reply.Bulk("count");
+      reply.Integer(static_cast<int64_t>(entry.count));
+      reply.Bulk("reason");
+      reply.Bulk(entry.reason);
+      reply.Bulk("context");
+      reply.Bulk(entry.context);
+      reply.Bulk("object");
+      reply.Bulk(entry.object);
+      reply.Bulk("username");
+      reply.Bulk(entry.username);
+      reply.Bulk("age-seconds");
+      reply.Double(static_cast<double>(now - entry.created_ms) / 1000.0);
+      reply.Bulk("client-info");
+      reply.Bulk(entry.client_info);
+    }
+  } else if (sub == "dryrun") {
+    std::shared_ptr<AclUser> user = store.Find(args[2]);
+    if (user == nullptr) {
+      ReplyError(client, fmt::format("ERR User '{}' not found", args[2]));
+      return;
+    }
+    const Command* command = FindCommand(args[3]);
+    if (command == nullptr) {
+      ReplyError(client, fmt::format("ERR Command '{}' not found", args[3]));
+      return;
+    }
+    const Command* child = nullptr;
+    if (!command->subcommands.empty() && args.size() >= 5) {
+      for (const Command& candidate : command->subcommands) {
+        if (EqualsIgnoreCase(candidate.name, args[4])) child = &candidate;
+      }
+    }
+    const Command& run = child != nullptr ? *child : *command;
+    if (!user->MayRun(command->name, child != nullptr ? child->name : std::string_view(),
+                      run.acl_categories)) {
+      std::string full(command->name);
+      if (child != nullptr) full += fmt::format("|{}", child->name);
+      reply.Bulk(fmt::format("This user has no permissions to run the '{}' command", full));
+      return;
+    }
+    // Channel arguments of the pub/sub commands.
+    std::string name(command->name);
+    size_t first = 4;
+    size_t last = args.size();
+    bool pattern = name == "psubscribe";
+    if (name == "publish" || name == "spublish") last = std::min<size_t>(5, args.size());
+    bool has_channels = name == "publish" || name == "spublish" || name == "subscribe" ||
+                        name == "ssubscribe" || pattern;
+    if (has_channels) {
+      for (size_t i = first; i < last; ++i) {
+        if (!user->MayUseChannel(args[i], pattern)) {
+          reply.Bulk(
+              fmt::format("This user has no permissions to access the '{}' channel", args[i]));
+          return;
+        }
+      }
+    }
+    reply.SimpleString("OK");
+  } else if (sub == "genpass") {
+    int64_t bits = 256;
+    if (args.size() > 3) {
+      ReplyArityError(client, "acl|genpass");
+      return;
+    }
+    if (args.size() == 3 && (!protocol::ParseInt64(args[2], &bits) || bits <= 0 || bits > 4096)) {
+      ReplyError(client,
+                 "ERR ACL GENPASS argument must be the number of bits for the output password, a "
+                 "positive number up to 4096");
+      return;
+    }
+    size_t chars = static_cast<size_t>((bits + 3) / 4);
+    std::vector<unsigned char> random((chars + 1) / 2);
+    RAND_bytes(random.data(), static_cast<int>(random.size()));
+    std::string hex;
+    for (unsigned char byte : random) fmt::format_to(std::back_inserter(hex), "{:02x}", byte);
+    hex.resize(chars);
+    reply.Bulk(hex);
+  } else if (sub == "save") {
+    const std::string& path = server.config().aclfile;
+    if (path.empty()) {
+      ReplyError(client, kNoAclFile);
+      return;
+    }
+    std::string temp = path + ".tmp";
+    {
+      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+      out << AclFileText(store);
+      if (!out.flush()) {
+        ReplyError(client,
+                   "ERR There was an error trying to save the ACLs. Please check the server logs "
+                   "for more information");
+        return;
+      }
+    }
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+      ReplyError(client,
+                 "ERR There was an error trying to save the ACLs. Please check the server logs for "
+                 "more information");
+      return;
+    }
+    reply.SimpleString("OK");
+  } else if (sub == "load") {
+    const std::string& path = server.config().aclfile;
+    if (path.empty()) {
+      ReplyError(client, kNoAclFile);
+      return;
+    }
+    std::string text;
+    std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users;
+    std::string why;
+    if (!ReadFile(path, &text)) {
+      ReplyError(client,
+                 fmt::format("ERR Error loading ACLs, opening file '{}': No such file or directory",
+                             path));
+      return;
+    }
+    if (!store.ParseUserLines(text, Catalog(), &users, &why)) {
+      ReplyError(client, fmt::format("ERR /{}", why));
+      return;
+    }
+    // As Redis 7.0: the default user is updated in place (its clients stay), every other user
+    // is new, and the clients of the old ones are disconnected (after this reply).
+    if (auto it = users.find("default"); it != users.end()) {
+      std::shared_ptr<AclUser> old = store.Find("default");
+      *old = std::move(*it->second);
+      it->second = old;
+    }
+    for (const auto& [name, user] : store.users()) {
+      if (name != "default") DisconnectAfterChange(client, user, true);
+    }
+    store.ReplaceAll(std::move(users));
+    reply.SimpleString("OK");
+  } else if (sub == "help") {
+    static constexpr std::string_view kLines[] = {
+        "CAT [<category>]",
+        "    List all commands that belong to <category>, or all command categories",
+        "    when no category is specified.",
+        "DELUSER <username> [<username> ...]",
+        "    Delete a list of users.",
+        "DRYRUN <username> <command> [<arg> ...]",
+        "    Returns whether the user can execute the given command without executing the command.",
+        "GETUSER <username>",
+        "    Get the user's details.",
+        "GENPASS [<bits>]",
+        "    Generate a secure 256-bit user password. The optional `bits` argument can",
+        "    be used to specify a different size.",
+        "LIST",
+        "    Show users details in config file format.",
+        "LOAD",
+        "    Reload users from the ACL file.",
+        "LOG [<count> | RESET]",
+        "    Show the ACL log entries.",
+        "SAVE",
+        "    Save the current config to the ACL file.",
+        "SETUSER <username> <attribute> [<attribute> ...]",
+        "    Create or modify a user with the specified attributes.",
+        "USERS",
+        "    List all the registered usernames.",
+        "WHOAMI",
+        "    Return the current connection username."};
+    ReplyHelp(client, "ACL", kLines);
+  }
+}
+
+}  // namespace herald::resp
