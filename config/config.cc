@@ -591,7 +591,7 @@ bool IsSpecialLine(std::string_view name) {
 
 }  // namespace
 
-std::string ConfigStore::Rewrite() const {
+std::string ConfigStore::Rewrite(const std::vector<std::string>& user_lines) const {
   if (config_file_.empty()) return "ERR The server is running without a config file";
 
   RewriteState state;
@@ -717,6 +717,11 @@ std::string ConfigStore::Rewrite() const {
     bool force = differs || option == "dir" || option == "latency-tracking-info-percentiles";
     state.RewriteLine(option, option + " " + argument, force);
   }
+  // rewriteConfigUserOption(): the users, last, unless they live in an aclfile.
+  if (config_.aclfile.empty()) {
+    for (const std::string& line : user_lines) state.RewriteLine("user", line, true);
+  }
+  state.MarkProcessed("user");
   state.BlankOrphans();
 
   std::string error = ReplaceFile(config_file_, state.Content());

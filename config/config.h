@@ -194,7 +194,10 @@ class ConfigStore {
   // from the default, lines herald cannot read back are commented out as "# ??? <line>", runs of
   // blank lines become one. Written to a temporary file in the same directory, fsynced, then
   // renamed over the file. Returns "" or the error reply text (without '-').
-  std::string Rewrite() const;
+  // `user_lines` are the ACL users as "user <name> <rules>" lines (ACL LIST): they replace the
+  // file's user lines, as in Redis, unless an aclfile is configured (then the file's user lines
+  // are dropped and none are written).
+  std::string Rewrite(const std::vector<std::string>& user_lines = {}) const;
 
   // The absolute path of the loaded config file ("" if none), for INFO's config_file field.
   const std::string& config_file() const { return config_file_; }

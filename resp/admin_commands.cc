@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/acl.h"
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_handlers.h"
@@ -275,7 +276,11 @@ void ConfigSetCommand(RespSession& client, CommandArgs args) {
 }
 
 void ConfigRewriteCommand(RespSession& client, CommandArgs /*args*/) {
-  std::string error = client.server().config_store().Rewrite();
+  std::vector<std::string> users;
+  for (const auto& [name, user] : client.server().acl().users()) {
+    users.push_back(fmt::format("user {} {}", name, user->Describe()));
+  }
+  std::string error = client.server().config_store().Rewrite(users);
   if (!error.empty()) {
     constexpr std::string_view kWriteError = "ERR Rewriting config file: ";
     if (error.starts_with(kWriteError)) {

@@ -305,6 +305,28 @@ class ConfigRewriteTest(CompatTestCase):
             with self.subTest(name=name):
                 self.assertEqual(config_get(c2, name), value)
 
+    def test_acl_users_are_rewritten_in_place(self):
+        srv = self.start(config="user alice on >pw ~* &* +@all\n"
+                                "timeout 0\n"
+                                "user carol on nopass ~* +@all\n")
+        c = self.connect(srv)
+        self.assertEqual(c.cmd("ACL", "SETUSER", "bob", "on", ">x", "~*", "&*", "+@all"),
+                         h.Status(b"OK"))
+        self.assertEqual(c.cmd("ACL", "DELUSER", "carol"), 1)
+        self.assertEqual(c.cmd("CONFIG", "REWRITE"), h.Status(b"OK"))
+        text = read_file(srv.config_path)
+        lines = text.splitlines()
+        # Users in name order take the old user lines, the rest are appended.
+        self.assertRegex(lines[0], r"^user alice on #[0-9a-f]{64} ~\* &\* \+@all$")
+        self.assertEqual(lines[1], "timeout 0")
+        self.assertRegex(lines[2], r"^user bob on #[0-9a-f]{64} ~\* &\* \+@all$")
+        self.assertEqual(lines[-1], "user default on nopass ~* &* +@all")
+        self.assertNotIn("carol", text)
+        again = self.start(config=text)
+        c2 = self.connect(again)
+        self.assertEqual(c2.cmd("AUTH", "bob", "x"), h.Status(b"OK"))
+        self.assertEqual(c2.cmd("AUTH", "alice", "pw"), h.Status(b"OK"))
+
     def test_replicaof_no_one_drops_the_replicaof_lines(self):
         # Nothing listens on the master's port; the replica just keeps retrying.
         dead_port = h.pick_port()
