@@ -562,9 +562,11 @@ std::string Assign(const Directive& directive, std::span<const std::string> args
       if (value < directive.min || (value > 0 && static_cast<uint64_t>(value) > directive.max)) {
         return RangeError(directive.min, directive.max);
       }
+      // Redis keeps hz within 1..500 whatever the file or CONFIG SET says (CONFIG_MIN_HZ,
+      // CONFIG_MAX_HZ), and CONFIG GET shows the clamped value.
+      if (directive.name == "hz") value = std::clamp<int64_t>(value, 1, 500);
       if (auto field = FieldOf<int>(directive)) {
-        // maxclients allows up to 2^32-1 like Redis; an int field keeps what fits.
-        config->*field = static_cast<int>(std::min<int64_t>(value, kIntMax));
+        config->*field = static_cast<int>(value);
       } else if (auto wide = FieldOf<int64_t>(directive)) {
         config->*wide = value;
       } else {

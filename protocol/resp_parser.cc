@@ -94,19 +94,18 @@ RequestResult RequestParser::Fail(std::string_view text) {
 }
 
 // Redis finds line ends with strchr() over its whole query buffer and reports a too big line only
-// when that finds nothing and more than PROTO_INLINE_MAX_SIZE bytes are waiting. Reproduced here
-// with a bounded window so the answer does not depend on how the input was split:
-//   - the terminator within the first max_inline_len + 1 bytes of the line: kFound;
+// when that finds nothing and more than PROTO_INLINE_MAX_SIZE bytes are waiting. The same here:
+//   - the terminator anywhere in what has arrived: kFound, however long the line (so a long line
+//     passes when its end arrives before the buffer outgrows the limit without one);
 //   - a NUL first: strchr() would stop there, so the terminator counts as absent for good;
 //   - otherwise kTooBig once more than max_inline_len bytes are waiting, else kNeedMore.
 RequestParser::LineScan RequestParser::FindLineEnd(std::string_view data, size_t start,
                                                    char terminator, size_t* end) {
   const size_t available = data.size() - start;
   const size_t limit = limits_.max_inline_len;
-  const size_t window_end = start + (available > limit ? limit + 1 : available);
   if (!scan_blocked_) {
     size_t i = std::max(scan_pos_, start);
-    for (; i < window_end; ++i) {
+    for (; i < data.size(); ++i) {
       const char c = data[i];
       if (c == terminator) {
         scan_pos_ = i;

@@ -14,10 +14,10 @@ struct RequestLimits {
   // Largest bulk argument accepted (proto-max-bulk-len). Redis does not check it on its master
   // link; UINT64_MAX does the same here.
   uint64_t max_bulk_len = 512ull * 1024 * 1024;
-  // Longest inline request and longest `*<n>` / `$<n>` header line without a CR (64 KiB).
-  // A line is too big when none of its first max_inline_len + 1 bytes ends it. Redis errors once
-  // its buffer holds more than this without a line end, so whether a longer line passes there
-  // depends on read sizes; this is its strictest outcome, which does not depend on the splits.
+  // How many bytes of an inline request or `*<n>` / `$<n>` header line may wait without their
+  // line end (64 KiB). As in Redis, the error comes when more than this has arrived and none of
+  // it ends the line; a longer line whose end arrives with the rest is parsed, so whether a line
+  // over the limit passes depends on how it was split into reads (Redis's own behaviour).
   size_t max_inline_len = 64 * 1024;
   // Set while the client has not authenticated against a server with a password: then at most
   // 10 arguments of at most 16384 bytes each are accepted.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/acl.h"
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_handlers.h"
@@ -258,8 +259,10 @@ void ConfigGetCommand(RespSession& client, CommandArgs args) {
 }
 
 void ConfigSetCommand(RespSession& client, CommandArgs args) {
+  // The arity check (-4) turned away fewer than one pair; an odd count past it is a syntax error
+  // in Redis.
   if ((args.size() - 2) % 2 != 0) {
-    ReplyArityError(client, "config|set");
+    ReplyError(client, protocol::errors::kSyntax);
     return;
   }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
@@ -269,6 +272,24 @@ void ConfigSetCommand(RespSession& client, CommandArgs args) {
     ReplyError(client, error);
     return;
   }
+  client.reply().SimpleString("OK");
+}
+
+void ConfigRewriteCommand(RespSession& client, CommandArgs /*args*/) {
+  std::vector<std::string> users;
+  for (const auto& [name, user] : client.server().acl().users()) {
+    users.push_back(fmt::format("user {} {}", name, user->Describe()));
+  }
+  std::string error = client.server().config_store().Rewrite(users);
+  if (!error.empty()) {
+    constexpr std::string_view kWriteError = "ERR Rewriting config file: ";
+    if (error.starts_with(kWriteError)) {
+      Log(LogLevel::kWarning, "CONFIG REWRITE failed: {}", error.substr(kWriteError.size()));
+    }
+    ReplyError(client, error);
+    return;
+  }
+  Log(LogLevel::kNotice, "CONFIG REWRITE executed with success.");
   client.reply().SimpleString("OK");
 }
 
@@ -285,6 +306,8 @@ void ConfigHelpCommand(RespSession& client, CommandArgs /*args*/) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
   };
   ReplyHelp(client, "config", kLines);
 }

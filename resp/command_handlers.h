@@ -78,6 +78,7 @@ void InfoCommand(RespSession& client, CommandArgs args);
 void ConfigGetCommand(RespSession& client, CommandArgs args);
 void ConfigSetCommand(RespSession& client, CommandArgs args);
 void ConfigResetStatCommand(RespSession& client, CommandArgs args);
+void ConfigRewriteCommand(RespSession& client, CommandArgs args);
 void ConfigHelpCommand(RespSession& client, CommandArgs args);
 void TimeCommand(RespSession& client, CommandArgs args);
 void DbSizeCommand(RespSession& client, CommandArgs args);

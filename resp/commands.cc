@@ -58,6 +58,7 @@ const Command kConfigSubcommands[] = {
     {"get", -3, kConfigFlags, ConfigGetCommand, {}, "@admin @slow @dangerous"},
     {"help", 2, kHelpFlags, ConfigHelpCommand, {}, "@slow"},
     {"resetstat", 2, kConfigFlags, ConfigResetStatCommand, {}, "@admin @slow @dangerous"},
+    {"rewrite", 2, kConfigFlags, ConfigRewriteCommand, {}, "@admin @slow @dangerous"},
     {"set", -4, kConfigFlags, ConfigSetCommand, {}, "@admin @slow @dangerous"},
 };
 

@@ -1,7 +1,6 @@
 // herald-server: redis-server's command line, a redis.conf, one event loop.
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +12,7 @@
 #include "gateway/gateway.h"
 #include "resp/front_end.h"
 #include "server/logging.h"
+#include "server/open_files.h"
 #include "server/server.h"
 
 #ifndef HERALD_VERSION
@@ -53,36 +53,20 @@ void Daemonize() {
   }
 }
 
-// Raises the open-file limit to its hard maximum and lowers maxclients if even that cannot hold
-// maxclients plus the descriptors the server keeps for itself, as redis-server does.
-void AdjustOpenFilesLimit(herald::config::ConfigStore* store) {
-  constexpr int kReserved = 32;
-  rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+// Raises the open-file limit for maxclients, or lowers maxclients to what the limit allows, as
+// redis-server does at start-up. False when not even one client fits (Redis exits then).
+bool AdjustOpenFilesLimit(herald::config::ConfigStore* store) {
+  herald::server::OpenFilesOutcome outcome =
+      herald::server::AdjustOpenFilesLimit(store->config().maxclients);
+  if (!outcome.fatal.empty()) {
+    herald::server::Log(LogLevel::kWarning, "{}", outcome.fatal);
+    return false;
   }
-  int maxclients = store->config().maxclients;
-  rlim_t needed = static_cast<rlim_t>(maxclients) + kReserved;
-  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
-    int reduced = static_cast<int>(limit.rlim_cur) - kReserved;
-    if (reduced < 1) reduced = 1;
-    herald::server::Log(LogLevel::kWarning,
-                        "You requested maxclients of {} requiring at least {} max file "
-                        "descriptors.",
-                        maxclients, needed);
-    herald::server::Log(LogLevel::kWarning,
-                        "Current maximum open files is {}. maxclients has been reduced to {} to "
-                        "compensate for low ulimit. If you need higher maxclients increase "
-                        "'ulimit -n'.",
-                        limit.rlim_cur, reduced);
-    std::string value = std::to_string(reduced);
+  if (outcome.maxclients != store->config().maxclients) {
+    std::string value = std::to_string(outcome.maxclients);
     store->Set({{"maxclients", value}});
   }
-  herald::server::Log(LogLevel::kNotice, "Open files limit is {}: up to {} clients accepted.",
-                      limit.rlim_cur, store->config().maxclients);
+  return true;
 }
 
 }  // namespace
@@ -137,7 +121,7 @@ int main(int argc, char** argv) {
     Log(LogLevel::kNotice, "Configuration loaded");
   }
   for (const std::string& notice : notices) Log(LogLevel::kNotice, "{}", notice);
-  AdjustOpenFilesLimit(&store);
+  if (!AdjustOpenFilesLimit(&store)) return 1;
 
   if (!config.pidfile.empty()) {
     if (FILE* pid = std::fopen(config.pidfile.c_str(), "w")) {

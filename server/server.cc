@@ -9,6 +9,7 @@
 
 #include "server/connection.h"
 #include "server/logging.h"
+#include "server/open_files.h"
 
 namespace herald::server {
 
@@ -327,6 +328,20 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
   for (const std::string& name : changed) {
     if (name == "loglevel") SetLogLevel(config().loglevel);
+    if (name == "maxclients") {
+      // Redis's updateMaxclients: more clients than the open-file limit can be raised to hold
+      // are refused, naming the number that would fit.
+      OpenFilesOutcome outcome = AdjustOpenFilesLimit(config().maxclients);
+      if (outcome.maxclients != config().maxclients || !outcome.fatal.empty()) {
+        Log(LogLevel::kWarning,
+            "Failed applying new configuration. Possibly related to new maxclients setting. "
+            "Restoring previous settings.");
+        return fmt::format(
+            "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+            "system is not able to handle the specified number of clients, try with {}",
+            static_cast<int32_t>(static_cast<uint32_t>(outcome.maxclients)));
+      }
+    }
     for (ServerPart* part : parts_) {
       std::string error = part->OnConfigChanged(name);
       if (!error.empty()) return error;
