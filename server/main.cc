@@ -1,8 +1,10 @@
 // herald-server: redis-server's command line, a redis.conf, one event loop.
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -65,6 +67,23 @@ bool AdjustOpenFilesLimit(herald::config::ConfigStore* store) {
   if (outcome.maxclients != store->config().maxclients) {
     std::string value = std::to_string(outcome.maxclients);
     store->Set({{"maxclients", value}});
+  }
+  // The gateway's connections have their own limit on top (gateway-maxclients): room for them
+  // too, as far as the hard limit allows; past it the gateway's accepts fail and are logged.
+  const herald::config::Config& cfg = store->config();
+  rlimit limit;
+  if (cfg.gateway_port != 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+      limit.rlim_cur != RLIM_INFINITY) {
+    rlim_t wanted = limit.rlim_cur + static_cast<rlim_t>(cfg.gateway_maxclients);
+    if (limit.rlim_max != RLIM_INFINITY) wanted = std::min(wanted, limit.rlim_max);
+    if (wanted > limit.rlim_cur) {
+      rlimit raised = {wanted, limit.rlim_max};
+      if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    herald::server::Log(LogLevel::kNotice,
+                        "Open files limit is {}: up to {} RESP clients and {} gateway "
+                        "connections.",
+                        limit.rlim_cur, cfg.maxclients, cfg.gateway_maxclients);
   }
   return true;
 }
