@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -137,13 +138,12 @@ void MemorySection(RespFrontEnd& /*front*/, std::string* out) {
 }
 
 void PersistenceSection(RespFrontEnd& front, std::string* out) {
-  Server& server = front.server();
   out->append("# Persistence\r\n");
   Field(out, "loading", 0);
   Field(out, "async_loading", 0);
   Field(out, "rdb_changes_since_last_save", 0);
   Field(out, "rdb_bgsave_in_progress", 0);
-  Field(out, "rdb_last_save_time", server.start_ms() / 1000);
+  Field(out, "rdb_last_save_time", front.start_unix_time());
   Field(out, "rdb_last_bgsave_status", "ok");
   Field(out, "aof_enabled", 0);
   Field(out, "aof_rewrite_in_progress", 0);
@@ -343,17 +343,60 @@ void FunctionHelpCommand(RespSession& client, CommandArgs /*args*/) {
 }
 
 void DebugCommand(RespSession& client, CommandArgs args) {
-  if (EqualsIgnoreCase(args[1], "log") && args.size() == 3) {
+  std::string_view sub = args[1];
+  size_t argc = args.size();
+  if (EqualsIgnoreCase(sub, "help") && argc == 2) {
+    static constexpr std::string_view kLines[] = {
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "SDSLEN <key>",
+        "    Show low level SDS string info representing `key` and value.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+    };
+    ReplyHelp(client, "debug", kLines);
+  } else if (EqualsIgnoreCase(sub, "log") && argc == 3) {
     Log(LogLevel::kWarning, "DEBUG LOG: {}", args[2]);
-  } else if (EqualsIgnoreCase(args[1], "sleep") && args.size() == 3) {
-    int64_t seconds = 0;
-    if (protocol::ParseInt64(args[2], &seconds) && seconds > 0) {
-      // Blocks the loop on purpose: test suites use it to simulate a busy server.
-      usleep(static_cast<useconds_t>(std::min<int64_t>(seconds, 60) * 1000000));
-    }
+    client.reply().SimpleString("OK");
+  } else if (EqualsIgnoreCase(sub, "sleep") && argc == 3) {
+    // strtod as Redis: "x" sleeps 0 seconds. Blocks the loop on purpose (test suites use it to
+    // simulate a busy server), at most a minute.
+    double seconds = std::strtod(std::string(args[2]).c_str(), nullptr);
+    if (seconds > 0) usleep(static_cast<useconds_t>(std::min(seconds, 60.0) * 1e6));
+    client.reply().SimpleString("OK");
+  } else if (EqualsIgnoreCase(sub, "error") && argc == 3) {
+    // Redis's addReplyError: the text as given, on one line, no "ERR " added.
+    std::string text(args[2]);
+    std::replace(text.begin(), text.end(), '\r', ' ');
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    ReplyError(client, text);
+  } else if (EqualsIgnoreCase(sub, "digest") && argc == 2) {
+    // The digest of an empty keyspace.
+    client.reply().SimpleString(std::string(40, '0'));
+  } else if (EqualsIgnoreCase(sub, "digest-value") && argc >= 2) {
+    client.reply().ArrayHeader(argc - 2);
+    for (size_t i = 2; i < argc; ++i) client.reply().SimpleString(std::string(40, '0'));
+  } else if ((EqualsIgnoreCase(sub, "object") || EqualsIgnoreCase(sub, "sdslen") ||
+              EqualsIgnoreCase(sub, "listpack") || EqualsIgnoreCase(sub, "quicklist")) &&
+             argc >= 3) {
+    ReplyError(client, "ERR no such key");  // there are no keys
+  } else {
+    // What herald does not do (RELOAD, JMAP, SET-ACTIVE-EXPIRE, ...) is refused as Redis refuses
+    // what it does not know.
+    ReplyError(client,
+               fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try "
+                           "DEBUG HELP.",
+                           sub.substr(0, 128)));
   }
-  // Other DEBUG subcommands concern the keyspace herald does not have: accept them.
-  client.reply().SimpleString("OK");
 }
 
 }  // namespace herald::resp

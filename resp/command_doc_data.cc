@@ -478,27 +478,6 @@ constexpr std::string_view kWaitTips[] = {"request_policy:all_shards", "response
 
 // CLIENT NO-TOUCH and CLIENT SETINFO came with Redis 7.2, so 7.0.15 has no reply to match; these
 // entries follow Redis 7.2's documentation of them.
-constexpr DocArg kClientNoTouchEnabledArgs[] = {
-    {.name = "on", .type = DocArgType::kPureToken, .token = "ON"},
-    {.name = "off", .type = DocArgType::kPureToken, .token = "OFF"},
-};
-
-constexpr DocArg kClientNoTouchArgs[] = {
-    {.name = "enabled", .type = DocArgType::kOneOf, .args = kClientNoTouchEnabledArgs},
-};
-
-constexpr DocArg kClientSetinfoAttrArgs[] = {
-    {.name = "libname", .type = DocArgType::kString, .token = "LIB-NAME"},
-    {.name = "libver", .type = DocArgType::kString, .token = "LIB-VER"},
-};
-
-constexpr DocArg kClientSetinfoArgs[] = {
-    {.name = "attr", .type = DocArgType::kOneOf, .args = kClientSetinfoAttrArgs},
-};
-
-constexpr std::string_view kClientSetinfoTips[] = {"request_policy:all_nodes",
-                                                   "response_policy:all_succeeded"};
-
 // Sorted by name, for FindCommandDoc's binary search.
 constexpr CommandDocEntry kEntries[] = {
     {.name = "auth",
@@ -555,25 +534,12 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientNoEvictArgs},
-    {.name = "client|no-touch",
-     .summary = "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
-     .since = "7.2.0",
-     .group = "connection",
-     .complexity = "O(1)",
-     .args = kClientNoTouchArgs},
     {.name = "client|reply",
      .summary = "Instruct the server whether to reply to commands",
      .since = "3.2.0",
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientReplyArgs},
-    {.name = "client|setinfo",
-     .summary = "Sets information specific to the client or connection.",
-     .since = "7.2.0",
-     .group = "connection",
-     .complexity = "O(1)",
-     .args = kClientSetinfoArgs,
-     .tips = kClientSetinfoTips},
     {.name = "client|setname",
      .summary = "Set the current connection name",
      .since = "2.6.9",

@@ -45,8 +45,7 @@ void ClientListCommand(RespSession& client, CommandArgs args);
 void ClientInfoCommand(RespSession& client, CommandArgs args);
 void ClientKillCommand(RespSession& client, CommandArgs args);
 void ClientReplyCommand(RespSession& client, CommandArgs args);
-void ClientSetInfoCommand(RespSession& client, CommandArgs args);
-void ClientNoOpCommand(RespSession& client, CommandArgs args);
+void ClientNoEvictCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
 
 // admin_commands.cc

@@ -47,10 +47,8 @@ const Command kClientSubcommands[] = {
     {"info", 2, kClientFastFlags, ClientInfoCommand, {}, "@slow @connection"},
     {"kill", -3, kClientFlags, ClientKillCommand, {}, "@admin @slow @dangerous @connection"},
     {"list", -2, kClientFlags, ClientListCommand, {}, "@admin @slow @dangerous @connection"},
-    {"no-evict", 3, kClientFlags, ClientNoOpCommand, {}, "@admin @slow @dangerous @connection"},
-    {"no-touch", 3, kClientFastFlags, ClientNoOpCommand, {}, "@slow @connection"},
+    {"no-evict", 3, kClientFlags, ClientNoEvictCommand, {}, "@admin @slow @dangerous @connection"},
     {"reply", 3, kClientFastFlags, ClientReplyCommand, {}, "@slow @connection"},
-    {"setinfo", 4, kClientFastFlags, ClientSetInfoCommand, {}, "@slow @connection"},
     {"setname", 3, kClientFastFlags, ClientSetNameCommand, {}, "@slow @connection"},
 };
 

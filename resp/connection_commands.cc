@@ -46,14 +46,17 @@ bool ValidName(std::string_view name) {
   return true;
 }
 
+// CLIENT LIST's flags=, in Redis 7.0's order (getClientInfoString).
 std::string ClientFlags(const RespSession& client) {
-  char flags[8];
+  char flags[16];
   size_t n = 0;
   if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
-  if (client.is_unix()) flags[n++] = 'U';
+  if (client.blocked()) flags[n++] = 'b';
   if (client.close_after_reply()) flags[n++] = 'c';
+  if (client.is_unix()) flags[n++] = 'U';
+  if (client.no_evict()) flags[n++] = 'e';
   if (n == 0) flags[n++] = 'N';
   return std::string(flags, n);
 }
@@ -404,29 +407,9 @@ void ClientReplyCommand(RespSession& client, CommandArgs args) {
   }
 }
 
-void ClientSetInfoCommand(RespSession& client, CommandArgs args) {
-  // CLIENT SETINFO arrived in Redis 7.2; clients send it on connect and ignore errors, but
-  // answering it keeps their logs clean and CLIENT LIST informative.
-  bool is_name = EqualsIgnoreCase(args[2], "lib-name");
-  if (!is_name && !EqualsIgnoreCase(args[2], "lib-ver")) {
-    ReplyError(client, fmt::format("ERR Unrecognized option '{}'", args[2]));
-    return;
-  }
-  if (!ValidName(args[3])) {
-    ReplyError(client, fmt::format("ERR {} cannot contain spaces, newlines or special characters.",
-                                   is_name ? "lib-name" : "lib-ver"));
-    return;
-  }
-  if (is_name) {
-    client.set_lib_name(std::string(args[3]));
-  } else {
-    client.set_lib_ver(std::string(args[3]));
-  }
-  client.reply().SimpleString("OK");
-}
-
-void ClientNoOpCommand(RespSession& client, CommandArgs args) {
+void ClientNoEvictCommand(RespSession& client, CommandArgs args) {
   if (EqualsIgnoreCase(args[2], "on") || EqualsIgnoreCase(args[2], "off")) {
+    client.set_no_evict(EqualsIgnoreCase(args[2], "on"));
     client.reply().SimpleString("OK");
   } else {
     ReplyError(client, protocol::errors::kSyntax);
@@ -434,7 +417,12 @@ void ClientNoOpCommand(RespSession& client, CommandArgs args) {
 }
 
 void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
+  // Redis 7.0.15's text, without the UNBLOCK herald does not have.
   static constexpr std::string_view kLines[] = {
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -455,18 +443,25 @@ void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
       "      Kill connections authenticated by <username>.",
       "    * SKIPME (YES|NO)",
       "      Skip killing current connection (default: yes).",
-      "    * ID <client-id>",
-      "      Kill connections by client id.",
       "LIST [options ...]",
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
-      "SETINFO <LIB-NAME|LIB-VER> <value>",
-      "    Set client library name or version.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
   };
   ReplyHelp(client, "client", kLines);
 }

@@ -1,5 +1,7 @@
 #include "resp/front_end.h"
 
+#include <ctime>
+
 #include "resp/replication.h"
 #include "resp/session.h"
 
@@ -8,7 +10,9 @@ namespace herald::resp {
 using server::Server;
 
 RespFrontEnd::RespFrontEnd(Server* server)
-    : server_(server), replication_(std::make_unique<ReplicationManager>(this)) {
+    : server_(server),
+      replication_(std::make_unique<ReplicationManager>(this)),
+      start_unix_time_(static_cast<int64_t>(std::time(nullptr))) {
   server_->AddPart(this);
 }
 

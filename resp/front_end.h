@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ class RespFrontEnd final : public server::ServerPart {
   std::string& reply_scratch() { return reply_scratch_; }
   // Likewise for the arguments of the request being run (RequestParser::set_args_storage).
   std::vector<std::string_view>& args_scratch() { return args_scratch_; }
+  // The unix time the server started at: INFO's rdb_last_save_time (Redis sets it at start-up
+  // and herald never saves).
+  int64_t start_unix_time() const { return start_unix_time_; }
 
   void OnListening() override;
   void OnCron() override;
@@ -45,6 +49,7 @@ class RespFrontEnd final : public server::ServerPart {
   std::unique_ptr<ReplicationManager> replication_;
   std::string reply_scratch_;
   std::vector<std::string_view> args_scratch_;
+  int64_t start_unix_time_ = 0;
 };
 
 }  // namespace herald::resp

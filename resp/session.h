@@ -62,13 +62,12 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void set_authenticated(bool value) { authenticated_ = value; }
   int db() const { return db_; }
   void set_db(int db) { db_ = db; }
-  // CLIENT SETNAME / SETINFO, "" until set.
+  // CLIENT SETNAME, "" until set.
   const std::string& name() const { return names_ ? names_->name : Empty(); }
   void set_name(std::string name) { Names().name = std::move(name); }
-  const std::string& lib_name() const { return names_ ? names_->lib_name : Empty(); }
-  const std::string& lib_ver() const { return names_ ? names_->lib_ver : Empty(); }
-  void set_lib_name(std::string value) { Names().lib_name = std::move(value); }
-  void set_lib_ver(std::string value) { Names().lib_ver = std::move(value); }
+  // CLIENT NO-EVICT: only shown (flag `e`), herald evicts no clients for memory.
+  bool no_evict() const { return no_evict_; }
+  void set_no_evict(bool value) { no_evict_ = value; }
   ReplyMode reply_mode() const { return reply_mode_; }
   void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
   // CLIENT LIST's cmd=: "publish", "client|list", "NULL" before the first command.
@@ -122,11 +121,10 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool authenticated_ = false;
   int db_ = 0;
   ReplyMode reply_mode_ = ReplyMode::kOn;
+  bool no_evict_ = false;
   // Rarely set, so kept out of line: an idle connection pays one pointer for them.
   struct ClientNames {
     std::string name;
-    std::string lib_name;
-    std::string lib_ver;
   };
   static const std::string& Empty();
   ClientNames& Names();
