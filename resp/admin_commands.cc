@@ -118,7 +118,7 @@ void ClientsSection(RespFrontEnd& front, std::string* out) {
   Field(out, "client_recent_max_input_buffer", max_in);
   Field(out, "client_recent_max_output_buffer", max_out);
   Field(out, "blocked_clients", 0);
-  Field(out, "tracking_clients", 0);
+  Field(out, "tracking_clients", front.tracking_clients());
   Field(out, "clients_in_timeout_table", 0);
 }
 

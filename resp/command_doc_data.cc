@@ -476,8 +476,33 @@ constexpr DocArg kWaitArgs[] = {
 
 constexpr std::string_view kWaitTips[] = {"request_policy:all_shards", "response_policy:agg_min"};
 
-// CLIENT NO-TOUCH and CLIENT SETINFO came with Redis 7.2, so 7.0.15 has no reply to match; these
-// entries follow Redis 7.2's documentation of them.
+constexpr DocArg kClientTrackingStatusArgs[] = {
+    {.name = "on", .type = DocArgType::kPureToken, .token = "ON"},
+    {.name = "off", .type = DocArgType::kPureToken, .token = "OFF"},
+};
+
+constexpr DocArg kClientTrackingArgs[] = {
+    {.name = "status", .type = DocArgType::kOneOf, .args = kClientTrackingStatusArgs},
+    {.name = "client-id", .type = DocArgType::kInteger, .token = "REDIRECT", .flags = kArgOptional},
+    {.name = "prefix",
+     .type = DocArgType::kString,
+     .token = "PREFIX",
+     .flags = kArgOptional | kArgMultiple | kArgMultipleToken},
+    {.name = "bcast", .type = DocArgType::kPureToken, .token = "BCAST", .flags = kArgOptional},
+    {.name = "optin", .type = DocArgType::kPureToken, .token = "OPTIN", .flags = kArgOptional},
+    {.name = "optout", .type = DocArgType::kPureToken, .token = "OPTOUT", .flags = kArgOptional},
+    {.name = "noloop", .type = DocArgType::kPureToken, .token = "NOLOOP", .flags = kArgOptional},
+};
+
+constexpr DocArg kClientCachingModeArgs[] = {
+    {.name = "yes", .type = DocArgType::kPureToken, .token = "YES"},
+    {.name = "no", .type = DocArgType::kPureToken, .token = "NO"},
+};
+
+constexpr DocArg kClientCachingArgs[] = {
+    {.name = "mode", .type = DocArgType::kOneOf, .args = kClientCachingModeArgs},
+};
+
 // Sorted by name, for FindCommandDoc's binary search.
 constexpr CommandDocEntry kEntries[] = {
     {.name = "auth",
@@ -492,9 +517,20 @@ constexpr CommandDocEntry kEntries[] = {
      .since = "2.4.0",
      .group = "connection",
      .complexity = "Depends on subcommand."},
+    {.name = "client|caching",
+     .summary = "Instruct the server about tracking or not keys in the next request",
+     .since = "6.0.0",
+     .group = "connection",
+     .complexity = "O(1)",
+     .args = kClientCachingArgs},
     {.name = "client|getname",
      .summary = "Get the current connection name",
      .since = "2.6.9",
+     .group = "connection",
+     .complexity = "O(1)"},
+    {.name = "client|getredir",
+     .summary = "Get tracking notifications redirection client ID if any",
+     .since = "6.0.0",
      .group = "connection",
      .complexity = "O(1)"},
     {.name = "client|help",
@@ -546,6 +582,18 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientSetnameArgs},
+    {.name = "client|tracking",
+     .summary = "Enable or disable server assisted client side caching support",
+     .since = "6.0.0",
+     .group = "connection",
+     .complexity = "O(1). Some options may introduce additional complexity.",
+     .args = kClientTrackingArgs},
+    {.name = "client|trackinginfo",
+     .summary =
+         "Return information about server assisted client side caching for the current connection",
+     .since = "6.2.0",
+     .group = "connection",
+     .complexity = "O(1)"},
     {.name = "command",
      .summary = "Get array of Redis command details",
      .since = "2.8.13",

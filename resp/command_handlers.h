@@ -47,6 +47,10 @@ void ClientKillCommand(RespSession& client, CommandArgs args);
 void ClientReplyCommand(RespSession& client, CommandArgs args);
 void ClientNoEvictCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
+void ClientTrackingCommand(RespSession& client, CommandArgs args);
+void ClientCachingCommand(RespSession& client, CommandArgs args);
+void ClientGetRedirCommand(RespSession& client, CommandArgs args);
+void ClientTrackingInfoCommand(RespSession& client, CommandArgs args);
 
 // admin_commands.cc
 void InfoCommand(RespSession& client, CommandArgs args);

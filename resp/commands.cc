@@ -41,7 +41,9 @@ const Command kPubsubSubcommands[] = {
 };
 
 const Command kClientSubcommands[] = {
+    {"caching", 3, kClientFastFlags, ClientCachingCommand, {}, "@slow @connection"},
     {"getname", 2, kClientFastFlags, ClientGetNameCommand, {}, "@slow @connection"},
+    {"getredir", 2, kClientFastFlags, ClientGetRedirCommand, {}, "@slow @connection"},
     {"help", 2, kHelpFlags, ClientHelpCommand, {}, "@slow @connection"},
     {"id", 2, kClientFastFlags, ClientIdCommand, {}, "@slow @connection"},
     {"info", 2, kClientFastFlags, ClientInfoCommand, {}, "@slow @connection"},
@@ -50,6 +52,8 @@ const Command kClientSubcommands[] = {
     {"no-evict", 3, kClientFlags, ClientNoEvictCommand, {}, "@admin @slow @dangerous @connection"},
     {"reply", 3, kClientFastFlags, ClientReplyCommand, {}, "@slow @connection"},
     {"setname", 3, kClientFastFlags, ClientSetNameCommand, {}, "@slow @connection"},
+    {"tracking", -3, kClientFastFlags, ClientTrackingCommand, {}, "@slow @connection"},
+    {"trackinginfo", 2, kClientFastFlags, ClientTrackingInfoCommand, {}, "@slow @connection"},
 };
 
 const Command kConfigSubcommands[] = {
@@ -179,6 +183,13 @@ void ReplyArityError(RespSession& client, std::string_view full_name) {
 void ExecuteCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   const Command* command = FindCommand(args[0]);
+  // CLIENT CACHING YES/NO applies to the next command only: any command but CLIENT ends it,
+  // even one refused (Redis's resetClient()).
+  if (TrackingState* tracking = client.tracking();
+      tracking != nullptr &&
+      (command == nullptr || command->subcommands.data() != kClientSubcommands)) {
+    tracking->caching = false;
+  }
   if (command == nullptr) {
     // Arguments are quoted one by one until 128 bytes of them are shown, each cut to what is
     // left of those 128 bytes, as Redis does.

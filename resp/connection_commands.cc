@@ -54,6 +54,8 @@ std::string ClientFlags(const RespSession& client) {
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
   if (client.blocked()) flags[n++] = 'b';
+  if (client.tracking() != nullptr) flags[n++] = 't';
+  if (client.tracking() != nullptr && client.tracking()->bcast) flags[n++] = 'B';
   if (client.close_after_reply()) flags[n++] = 'c';
   if (client.is_unix()) flags[n++] = 'U';
   if (client.no_evict()) flags[n++] = 'e';
@@ -73,12 +75,13 @@ std::string ClientLine(RespSession& client) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
       "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
-      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}\n",
+      "omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}\n",
       client.id(), client.peer(), client.local(), client.fd(), client.name(),
       (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
       ClientFlags(client), client.db(), client.count(SubKind::kChannel),
       client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(), client.resp());
+      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(),
+      client.tracking() != nullptr ? client.tracking()->redirect : -1, client.resp());
 }
 
 // Client types of CLIENT LIST TYPE / CLIENT KILL TYPE. Returns false for an unknown name.
@@ -114,6 +117,12 @@ std::vector<RespSession*> RespClients(Server& server) {
   std::sort(clients.begin(), clients.end(),
             [](RespSession* a, RespSession* b) { return a->id() < b->id(); });
   return clients;
+}
+
+// Whether one prefix starts the other (Redis's stringCheckPrefix): such prefixes overlap.
+bool PrefixesOverlap(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  return a.substr(0, n) == b.substr(0, n);
 }
 
 }  // namespace
@@ -464,6 +473,173 @@ void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
       "    Protect current client connection from eviction.",
   };
   ReplyHelp(client, "client", kLines);
+}
+
+// CLIENT TRACKING (ON|OFF) [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]:
+// Redis's checks and errors in Redis's order (networking.c); nothing is ever invalidated.
+void ClientTrackingCommand(RespSession& client, CommandArgs args) {
+  int64_t redirect = 0;
+  bool bcast = false, optin = false, optout = false, noloop = false;
+  std::vector<std::string_view> prefixes;
+  for (size_t j = 3; j < args.size(); ++j) {
+    bool more = j + 1 < args.size();
+    if (EqualsIgnoreCase(args[j], "redirect") && more) {
+      ++j;
+      if (redirect != 0) {
+        ReplyError(client, "ERR A client can only redirect to a single other client");
+        return;
+      }
+      if (!protocol::ParseInt64(args[j], &redirect)) {
+        ReplyError(client, protocol::errors::kNotInteger);
+        return;
+      }
+      bool found = false;
+      for (RespSession* other : RespClients(client.server())) {
+        found = found || (redirect > 0 && other->id() == static_cast<uint64_t>(redirect));
+      }
+      if (!found) {
+        ReplyError(client, "ERR The client ID you want redirect to does not exist");
+        return;
+      }
+    } else if (EqualsIgnoreCase(args[j], "bcast")) {
+      bcast = true;
+    } else if (EqualsIgnoreCase(args[j], "optin")) {
+      optin = true;
+    } else if (EqualsIgnoreCase(args[j], "optout")) {
+      optout = true;
+    } else if (EqualsIgnoreCase(args[j], "noloop")) {
+      noloop = true;
+    } else if (EqualsIgnoreCase(args[j], "prefix") && more) {
+      prefixes.push_back(args[++j]);
+    } else {
+      ReplyError(client, protocol::errors::kSyntax);
+      return;
+    }
+  }
+  if (EqualsIgnoreCase(args[2], "off")) {
+    client.DisableTracking();
+    client.reply().SimpleString("OK");
+    return;
+  }
+  if (!EqualsIgnoreCase(args[2], "on")) {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  const TrackingState* now = client.tracking();
+  if (!bcast && !prefixes.empty()) {
+    ReplyError(client, "ERR PREFIX option requires BCAST mode to be enabled");
+    return;
+  }
+  if (now != nullptr && now->bcast != bcast) {
+    ReplyError(client,
+               "ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast && (optin || optout)) {
+    ReplyError(client, "ERR OPTIN and OPTOUT are not compatible with BCAST");
+    return;
+  }
+  if (optin && optout) {
+    ReplyError(client, "ERR You can't specify both OPTIN mode and OPTOUT mode");
+    return;
+  }
+  if (now != nullptr && ((optin && now->optout) || (optout && now->optin))) {
+    ReplyError(client,
+               "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast) {
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      if (now != nullptr) {
+        for (const std::string& existing : now->prefixes) {
+          if (PrefixesOverlap(existing, prefixes[i])) {
+            ReplyError(client, fmt::format("ERR Prefix '{}' overlaps with an existing prefix "
+                                           "'{}'. Prefixes for a single client must not overlap.",
+                                           prefixes[i], existing));
+            return;
+          }
+        }
+      }
+      for (size_t j = i + 1; j < prefixes.size(); ++j) {
+        if (PrefixesOverlap(prefixes[i], prefixes[j])) {
+          ReplyError(client, fmt::format("ERR Prefix '{}' overlaps with another provided prefix "
+                                         "'{}'. Prefixes for a single client must not overlap.",
+                                         prefixes[i], prefixes[j]));
+          return;
+        }
+      }
+    }
+  }
+  // Re-enabling keeps the BCAST prefixes and replaces the other options (enableTracking()).
+  TrackingState& state = client.EnableTracking();
+  state.redirect = redirect;
+  state.bcast = bcast;
+  state.optin = optin;
+  state.optout = optout;
+  state.noloop = noloop;
+  if (bcast && prefixes.empty()) state.prefixes.emplace();
+  for (std::string_view prefix : prefixes) state.prefixes.emplace(prefix);
+  client.reply().SimpleString("OK");
+}
+
+void ClientCachingCommand(RespSession& client, CommandArgs args) {
+  TrackingState* state = client.tracking();
+  if (state == nullptr) {
+    ReplyError(client,
+               "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+               "OPTIN or OPTOUT mode enabled");
+    return;
+  }
+  if (EqualsIgnoreCase(args[2], "yes")) {
+    if (!state->optin) {
+      ReplyError(client,
+                 "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqualsIgnoreCase(args[2], "no")) {
+    if (!state->optout) {
+      ReplyError(client,
+                 "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  state->caching = true;
+  client.reply().SimpleString("OK");
+}
+
+void ClientGetRedirCommand(RespSession& client, CommandArgs /*args*/) {
+  client.reply().Integer(client.tracking() != nullptr ? client.tracking()->redirect : -1);
+}
+
+void ClientTrackingInfoCommand(RespSession& client, CommandArgs /*args*/) {
+  const TrackingState* state = client.tracking();
+  std::vector<std::string_view> flags;
+  flags.push_back(state != nullptr ? "on" : "off");
+  if (state != nullptr) {
+    if (state->bcast) flags.push_back("bcast");
+    if (state->optin) flags.push_back("optin");
+    if (state->optin && state->caching) flags.push_back("caching-yes");
+    if (state->optout) flags.push_back("optout");
+    if (state->optout && state->caching) flags.push_back("caching-no");
+    if (state->noloop) flags.push_back("noloop");
+  }
+  protocol::RespWriter& reply = client.reply();
+  reply.MapHeader(3);
+  reply.Bulk("flags");
+  reply.SetHeader(flags.size());
+  for (std::string_view flag : flags) reply.Bulk(flag);
+  reply.Bulk("redirect");
+  reply.Integer(state != nullptr ? state->redirect : -1);
+  reply.Bulk("prefixes");
+  reply.ArrayHeader(state != nullptr ? state->prefixes.size() : 0);
+  if (state != nullptr) {
+    for (const std::string& prefix : state->prefixes) reply.Bulk(prefix);
+  }
 }
 
 }  // namespace herald::resp

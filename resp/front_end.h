@@ -38,6 +38,8 @@ class RespFrontEnd final : public server::ServerPart {
   // The unix time the server started at: INFO's rdb_last_save_time (Redis sets it at start-up
   // and herald never saves).
   int64_t start_unix_time() const { return start_unix_time_; }
+  // Clients with CLIENT TRACKING on (INFO tracking_clients); kept by RespSession.
+  size_t& tracking_clients() { return tracking_clients_; }
 
   void OnListening() override;
   void OnCron() override;
@@ -50,6 +52,7 @@ class RespFrontEnd final : public server::ServerPart {
   std::string reply_scratch_;
   std::vector<std::string_view> args_scratch_;
   int64_t start_unix_time_ = 0;
+  size_t tracking_clients_ = 0;
 };
 
 }  // namespace herald::resp

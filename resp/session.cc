@@ -131,8 +131,23 @@ void RespSession::FinishCommand() {
   if (reply.capacity() > 64 * 1024) reply.shrink_to_fit();
 }
 
+TrackingState& RespSession::EnableTracking() {
+  if (!tracking_) {
+    tracking_ = std::make_unique<TrackingState>();
+    ++front_->tracking_clients();
+  }
+  return *tracking_;
+}
+
+void RespSession::DisableTracking() {
+  if (!tracking_) return;
+  tracking_.reset();
+  --front_->tracking_clients();
+}
+
 void RespSession::Reset() {
   server_->broker().UnsubscribeAll(this);
+  DisableTracking();
   set_resp(2);
   db_ = 0;
   if (names_) names_->name.clear();
@@ -142,6 +157,7 @@ void RespSession::Reset() {
 
 void RespSession::OnClosing() {
   server_->broker().UnsubscribeAll(this);
+  DisableTracking();
   front_->replication().OnSessionClosing(this);
 }
 

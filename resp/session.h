@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,19 @@ enum class LinkRole : uint8_t {
   kReplica,  // one of our replicas (it sent PSYNC or SYNC): it receives the replication stream
              // and gets no replies to its later commands (REPLCONF ACK)
   kMaster,   // our own connection to our master (resp/replication.h)
+};
+
+// CLIENT TRACKING state (Redis's CLIENT_TRACKING_* flags). Herald has no keys, so nothing is
+// ever invalidated: the state is only kept to be reported back (TRACKINGINFO, GETREDIR, CLIENT
+// LIST) and checked as Redis checks it.
+struct TrackingState {
+  bool bcast = false;
+  bool optin = false;
+  bool optout = false;
+  bool noloop = false;
+  bool caching = false;            // CLIENT CACHING YES/NO, for the next command only
+  int64_t redirect = 0;            // REDIRECT <id>, 0 for none
+  std::set<std::string> prefixes;  // BCAST prefixes, sorted like Redis's rax
 };
 
 // What a connection announced with REPLCONF, and its progress once it is one of our replicas.
@@ -81,6 +96,13 @@ class RespSession : public server::Connection, public broker::Subscriber {
   // RESP2 with at least one subscription: only the pub/sub commands may run.
   bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
 
+  // CLIENT TRACKING: nullptr when off.
+  TrackingState* tracking() { return tracking_.get(); }
+  const TrackingState* tracking() const { return tracking_.get(); }
+  // Turns tracking on (a fresh state) or off, keeping the front end's count of tracking clients.
+  TrackingState& EnableTracking();
+  void DisableTracking();
+
   LinkRole link_role() const { return link_role_; }
   void set_link_role(LinkRole role) { link_role_ = role; }
   // What a replica told us about itself (created on first use: only replicas have one).
@@ -131,6 +153,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   std::unique_ptr<ClientNames> names_;
   const Command* last_command_ = nullptr;
   const Command* last_subcommand_ = nullptr;
+  std::unique_ptr<TrackingState> tracking_;
   LinkRole link_role_ = LinkRole::kClient;
   std::unique_ptr<ReplicaPeer> replica_peer_;
   int64_t write_offset_ = 0;

@@ -107,5 +107,106 @@ class InfoTimesTest(h.ServerTestCase):
         self.assertLessEqual(abs(time.time() - uptime - started), 5)
 
 
+class TrackingTest(h.ServerTestCase):
+    """CLIENT TRACKING and friends on a server without keys: accepted and reported as Redis
+    does; nothing is ever invalidated."""
+
+    def test_errors(self):
+        c = self.connect()
+        other = self.connect()
+        other_id = other.cmd("CLIENT", "ID")
+        cases = [
+            (("CLIENT", "TRACKING"), b"-ERR wrong number of arguments for 'client|tracking' command\r\n"),
+            (("CLIENT", "TRACKING", "maybe"), b"-ERR syntax error\r\n"),
+            (("CLIENT", "TRACKING", "on", "nosuch"), b"-ERR syntax error\r\n"),
+            (("CLIENT", "TRACKING", "on", "REDIRECT"), b"-ERR syntax error\r\n"),
+            (("CLIENT", "TRACKING", "on", "REDIRECT", "x"),
+             b"-ERR value is not an integer or out of range\r\n"),
+            (("CLIENT", "TRACKING", "on", "REDIRECT", "999999"),
+             b"-ERR The client ID you want redirect to does not exist\r\n"),
+            (("CLIENT", "TRACKING", "on", "REDIRECT", str(other_id), "REDIRECT", str(other_id)),
+             b"-ERR A client can only redirect to a single other client\r\n"),
+            (("CLIENT", "TRACKING", "on", "PREFIX", "a"),
+             b"-ERR PREFIX option requires BCAST mode to be enabled\r\n"),
+            (("CLIENT", "TRACKING", "on", "BCAST", "OPTIN"),
+             b"-ERR OPTIN and OPTOUT are not compatible with BCAST\r\n"),
+            (("CLIENT", "TRACKING", "on", "OPTIN", "OPTOUT"),
+             b"-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n"),
+            (("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab", "PREFIX", "a"),
+             b"-ERR Prefix 'ab' overlaps with another provided prefix 'a'. Prefixes for a "
+             b"single client must not overlap.\r\n"),
+            (("CLIENT", "CACHING", "yes"),
+             b"-ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+             b"OPTIN or OPTOUT mode enabled\r\n"),
+            (("CLIENT", "GETREDIR"), b":-1\r\n"),
+            (("CLIENT", "TRACKINGINFO"),
+             b"*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n"
+             b"$8\r\nprefixes\r\n*0\r\n"),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args):
+                self.assertEqual(raw(c, *args), expected)
+
+    def test_optin_caching_and_info(self):
+        c = self.connect()
+        target = self.connect()
+        target_id = target.cmd("CLIENT", "ID")
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "OPTIN", "REDIRECT", str(target_id)),
+                         b"+OK\r\n")
+        self.assertEqual(raw(c, "CLIENT", "GETREDIR"), b":%d\r\n" % target_id)
+        line = c.cmd("CLIENT", "INFO")
+        self.assertEqual(client_field(line, "flags"), "t")
+        self.assertEqual(client_field(line, "redir"), str(target_id))
+        self.assertEqual(raw(c, "CLIENT", "CACHING", "no"),
+                         b"-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT "
+                         b"mode.\r\n")
+        self.assertEqual(raw(c, "CLIENT", "CACHING", "maybe"), b"-ERR syntax error\r\n")
+        self.assertEqual(raw(c, "CLIENT", "CACHING", "yes"), b"+OK\r\n")
+        c.hello3()
+        # HELLO ended the CACHING YES (it lasts for the next command only, CLIENT excepted).
+        self.assertEqual(raw(c, "CLIENT", "CACHING", "yes"), b"+OK\r\n")
+        self.assertEqual(
+            raw(c, "CLIENT", "TRACKINGINFO"),
+            b"%%3\r\n$5\r\nflags\r\n~3\r\n$2\r\non\r\n$5\r\noptin\r\n$11\r\ncaching-yes\r\n"
+            b"$8\r\nredirect\r\n:%d\r\n$8\r\nprefixes\r\n*0\r\n" % target_id)
+        self.assertEqual(raw(c, "PING"), b"+PONG\r\n")
+        self.assertEqual(
+            raw(c, "CLIENT", "TRACKINGINFO"),
+            b"%%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$5\r\noptin\r\n"
+            b"$8\r\nredirect\r\n:%d\r\n$8\r\nprefixes\r\n*0\r\n" % target_id)
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "OPTOUT"),
+                         b"-ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for "
+                         b"this client, and then re-enabling it with a different mode.\r\n")
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "BCAST"),
+                         b"-ERR You can't switch BCAST mode on/off before disabling tracking for "
+                         b"this client, and then re-enabling it with a different mode.\r\n")
+        self.assertEqual(int(h.info_fields(target, "clients")["tracking_clients"]), 1)
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "off"), b"+OK\r\n")
+        self.assertEqual(raw(c, "CLIENT", "GETREDIR"), b":-1\r\n")
+        self.assertEqual(int(h.info_fields(target, "clients")["tracking_clients"]), 0)
+
+    def test_bcast_prefixes(self):
+        c = self.connect()
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "b", "PREFIX", "a",
+                             "NOLOOP"), b"+OK\r\n")
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "bc"),
+                         b"-ERR Prefix 'bc' overlaps with an existing prefix 'b'. Prefixes for a "
+                         b"single client must not overlap.\r\n")
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "c"), b"+OK\r\n")
+        self.assertEqual(client_field(c.cmd("CLIENT", "INFO"), "flags"), "tB")
+        self.assertEqual(client_field(c.cmd("CLIENT", "INFO"), "redir"), "0")
+        # Re-enabling replaced NOLOOP (not given again) and kept the prefixes, sorted.
+        self.assertEqual(
+            raw(c, "CLIENT", "TRACKINGINFO"),
+            b"*6\r\n$5\r\nflags\r\n*2\r\n$2\r\non\r\n$5\r\nbcast\r\n$8\r\nredirect\r\n:0\r\n"
+            b"$8\r\nprefixes\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n")
+        self.assertEqual(raw(c, "RESET"), b"+RESET\r\n")
+        self.assertEqual(raw(c, "CLIENT", "TRACKING", "on", "BCAST"), b"+OK\r\n")
+        self.assertEqual(
+            raw(c, "CLIENT", "TRACKINGINFO"),
+            b"*6\r\n$5\r\nflags\r\n*2\r\n$2\r\non\r\n$5\r\nbcast\r\n$8\r\nredirect\r\n:0\r\n"
+            b"$8\r\nprefixes\r\n*1\r\n$0\r\n\r\n")
+
+
 if __name__ == "__main__":
     unittest.main()
