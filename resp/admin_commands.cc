@@ -205,30 +205,56 @@ void ClusterSection(RespFrontEnd& /*front*/, std::string* out) {
   Field(out, "cluster_enabled", 0);
 }
 
+void CommandStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Commandstats\r\n");
+  front.command_stats().WriteCommandStats(out);
+}
+
+void ErrorStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Errorstats\r\n");
+  front.command_stats().WriteErrorStats(out);
+}
+
+void LatencyStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Latencystats\r\n");
+  front.command_stats().WriteLatencyStats(out);
+}
+
 void KeyspaceSection(RespFrontEnd& /*front*/, std::string* out) { out->append("# Keyspace\r\n"); }
 
 struct InfoSection {
   std::string_view name;
-  bool in_default;
+  bool in_default;  // INFO, INFO default; INFO all and everything have every section
   void (*write)(RespFrontEnd&, std::string*);
 };
 
+// Redis 7.0's sections in its order (genRedisInfoString).
 constexpr InfoSection kSections[] = {
-    {"server", true, ServerSection},   {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},   {"persistence", true, PersistenceSection},
-    {"stats", true, StatsSection},     {"replication", true, ReplicationSection},
-    {"cpu", true, CpuSection},         {"modules", true, ModulesSection},
-    {"cluster", true, ClusterSection}, {"keyspace", true, KeyspaceSection},
+    {"server", true, ServerSection},
+    {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},
+    {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},
+    {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},
+    {"modules", true, ModulesSection},
+    {"commandstats", false, CommandStatsSection},
+    {"errorstats", true, ErrorStatsSection},
+    {"latencystats", false, LatencyStatsSection},
+    {"cluster", true, ClusterSection},
+    {"keyspace", true, KeyspaceSection},
 };
 
 }  // namespace
 
 void InfoCommand(RespSession& client, CommandArgs args) {
-  bool all = args.size() == 1;
+  bool defaults = args.size() == 1;
+  bool all = false;
   std::vector<std::string_view> wanted;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (EqualsIgnoreCase(args[i], "default") || EqualsIgnoreCase(args[i], "all") ||
-        EqualsIgnoreCase(args[i], "everything")) {
+    if (EqualsIgnoreCase(args[i], "default")) {
+      defaults = true;
+    } else if (EqualsIgnoreCase(args[i], "all") || EqualsIgnoreCase(args[i], "everything")) {
       all = true;
     } else {
       wanted.push_back(args[i]);
@@ -237,7 +263,7 @@ void InfoCommand(RespSession& client, CommandArgs args) {
   std::string text;
   int written = 0;
   for (const InfoSection& section : kSections) {
-    bool selected = all && section.in_default;
+    bool selected = all || (defaults && section.in_default);
     for (std::string_view name : wanted)
       selected = selected || EqualsIgnoreCase(name, section.name);
     if (!selected) continue;
@@ -274,6 +300,7 @@ void ConfigSetCommand(RespSession& client, CommandArgs args) {
 
 void ConfigResetStatCommand(RespSession& client, CommandArgs /*args*/) {
   client.server().stats() = Stats{};
+  client.front().command_stats().Reset();
   client.reply().SimpleString("OK");
 }
 
@@ -374,11 +401,12 @@ void DebugCommand(RespSession& client, CommandArgs args) {
     if (seconds > 0) usleep(static_cast<useconds_t>(std::min(seconds, 60.0) * 1e6));
     client.reply().SimpleString("OK");
   } else if (EqualsIgnoreCase(sub, "error") && argc == 3) {
-    // Redis's addReplyError: the text as given, on one line, no "ERR " added.
+    // As Redis does: the text as given, on one line, no "ERR " added, and not counted in the
+    // error statistics.
     std::string text(args[2]);
     std::replace(text.begin(), text.end(), '\r', ' ');
     std::replace(text.begin(), text.end(), '\n', ' ');
-    ReplyError(client, text);
+    client.reply().Error(text);
   } else if (EqualsIgnoreCase(sub, "digest") && argc == 2) {
     // The digest of an empty keyspace.
     client.reply().SimpleString(std::string(40, '0'));

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_doc_data.h"
 #include "resp/command_handlers.h"
+#include "resp/front_end.h"
 #include "resp/session.h"
 #include "server/server.h"
 
@@ -173,6 +175,7 @@ const Command* FindCommand(std::string_view name) { return FindIn(kCommands, nam
 
 void ReplyError(RespSession& client, std::string_view text) {
   ++client.server().stats().error_replies;
+  client.front().command_stats().RecordError(text);
   client.reply().Error(text);
 }
 
@@ -222,22 +225,34 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     }
     return name;
   };
+  CommandStats& stats = client.front().command_stats();
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
+    stats.RecordRejected(top, sub);
     ReplyArityError(client, full_name());
     return;
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
+    stats.RecordRejected(top, sub);
     ReplyError(client, protocol::errors::kNoAuth);
     return;
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
+    stats.RecordRejected(top, sub);
     ReplyError(client,
                fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
     return;
   }
   client.set_last_command(top, sub);
   ++server.stats().commands_processed;
+  uint64_t errors_before = server.stats().error_replies;
+  auto start = std::chrono::steady_clock::now();
   command->handler(client, args);
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
+  stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
+                   server.stats().error_replies > errors_before);
 }
 
 void ReplyHelp(RespSession& client, std::string_view name,

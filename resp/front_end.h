@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "resp/command_stats.h"
 #include "server/server.h"
 
 namespace herald::resp {
@@ -38,6 +39,8 @@ class RespFrontEnd final : public server::ServerPart {
   // The unix time the server started at: INFO's rdb_last_save_time (Redis sets it at start-up
   // and herald never saves).
   int64_t start_unix_time() const { return start_unix_time_; }
+  // INFO commandstats, errorstats, latencystats.
+  CommandStats& command_stats() { return command_stats_; }
   // Clients with CLIENT TRACKING on (INFO tracking_clients); kept by RespSession.
   size_t& tracking_clients() { return tracking_clients_; }
 
@@ -53,6 +56,7 @@ class RespFrontEnd final : public server::ServerPart {
   std::vector<std::string_view> args_scratch_;
   int64_t start_unix_time_ = 0;
   size_t tracking_clients_ = 0;
+  CommandStats command_stats_;
 };
 
 }  // namespace herald::resp

@@ -79,6 +79,7 @@ size_t RespSession::ProcessInput(std::string_view data) {
       line.append("\r\n");
       Queue(line);
       ++server_->stats().error_replies;
+      front_->command_stats().RecordError(line.substr(1));
       CloseAfterReply();
       parser_.Reset();
       return data.size();

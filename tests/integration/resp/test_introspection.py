@@ -208,5 +208,82 @@ class TrackingTest(h.ServerTestCase):
             b"$8\r\nprefixes\r\n*1\r\n$0\r\n\r\n")
 
 
+def info_sections(conn, *args):
+    text = bytes(conn.cmd("INFO", *args)).decode()
+    return [line[2:] for line in text.split("\r\n") if line.startswith("# ")]
+
+
+def info_lines(conn, section):
+    text = bytes(conn.cmd("INFO", section)).decode()
+    return [line for line in text.split("\r\n") if line and not line.startswith("#")]
+
+
+class InfoStatsTest(h.ServerTestCase):
+    server_args = ("--enable-debug-command", "yes")
+    # One class per server: the counters are server-wide, so this test owns them.
+
+    def test_sections(self):
+        c = self.connect()
+        default = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
+                   "Modules", "Errorstats", "Cluster", "Keyspace"]
+        every = default[:8] + ["Commandstats", "Errorstats", "Latencystats", "Cluster", "Keyspace"]
+        self.assertEqual(info_sections(c), default)
+        self.assertEqual(info_sections(c, "default"), default)
+        self.assertEqual(info_sections(c, "all"), every)
+        self.assertEqual(info_sections(c, "everything"), every)
+        self.assertEqual(info_sections(c, "latencystats", "CommandStats"),
+                         ["Commandstats", "Latencystats"])
+
+    def test_counters(self):
+        c = self.connect()
+        self.assertEqual(raw(c, "CONFIG", "RESETSTAT"), b"+OK\r\n")
+        raw(c, "CLIENT", "nosuch")              # unknown subcommand: no command counted
+        raw(c, "CLIENT")                        # rejected (arity)
+        raw(c, "CLIENT", "LIST", "x")           # ran and failed
+        raw(c, "PUBLISH", self.chan("a"), "b")  # ran
+        raw(c, "PUBLISH", self.chan("a"), "b")
+        raw(c, "SUBSCRIBE", self.chan("s"))
+        raw(c, "ECHO", "x")                     # rejected: RESP2 subscribed context
+        raw(c, "UNSUBSCRIBE")
+        raw(c, "NOSUCHCMD")
+        other = self.connect()
+        stats = {}
+        for line in info_lines(other, "commandstats"):
+            name, fields = line.split(":", 1)
+            stats[name] = dict(f.split("=") for f in fields.split(","))
+        def counts(name):
+            s = stats[name]
+            return int(s["calls"]), int(s["rejected_calls"]), int(s["failed_calls"])
+        self.assertEqual(counts("cmdstat_config|resetstat"), (1, 0, 0))
+        self.assertEqual(counts("cmdstat_client"), (0, 1, 0))
+        self.assertEqual(counts("cmdstat_client|list"), (1, 0, 1))
+        self.assertEqual(counts("cmdstat_publish"), (2, 0, 0))
+        self.assertEqual(counts("cmdstat_echo"), (0, 1, 0))
+        self.assertEqual(counts("cmdstat_subscribe"), (1, 0, 0))
+        self.assertNotIn("cmdstat_nosuchcmd", stats)
+        calls, usec = int(stats["cmdstat_publish"]["calls"]), int(stats["cmdstat_publish"]["usec"])
+        self.assertEqual(stats["cmdstat_publish"]["usec_per_call"], "%.2f" % (usec / calls))
+        self.assertEqual(info_lines(other, "errorstats"), ["errorstat_ERR:count=5"])
+        latency = [l for l in info_lines(other, "latencystats")
+                   if l.startswith("latency_percentiles_usec_publish:")]
+        self.assertEqual(len(latency), 1)
+        self.assertRegex(latency[0], r"^latency_percentiles_usec_publish:"
+                                     r"p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$")
+        self.assertFalse([l for l in info_lines(other, "latencystats") if "_echo:" in l])
+        raw(other, "AUTH", "x")  # no password set: its own error code
+        self.assertEqual(sorted(info_lines(other, "errorstats")),
+                         ["errorstat_ERR:count=6"])
+        raw(other, "AUTH", "nosuchuser", "x")
+        # DEBUG ERROR's errors are not counted.
+        self.assertEqual(raw(other, "DEBUG", "ERROR", "MYCODE something"), b"-MYCODE something\r\n")
+        self.assertEqual(info_lines(other, "errorstats"),
+                         ["errorstat_ERR:count=6", "errorstat_WRONGPASS:count=1"])
+        self.assertEqual(raw(other, "CONFIG", "RESETSTAT"), b"+OK\r\n")
+        self.assertEqual(info_lines(other, "errorstats"), [])
+        # Counted once they ran: RESETSTAT itself, and the INFO errorstats just above.
+        self.assertEqual(sorted(l.split(":")[0] for l in info_lines(other, "commandstats")),
+                         ["cmdstat_config|resetstat", "cmdstat_info"])
+
+
 if __name__ == "__main__":
     unittest.main()
