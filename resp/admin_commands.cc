@@ -106,9 +106,13 @@ void ClientsSection(RespFrontEnd& front, std::string* out) {
   Server& server = front.server();
   size_t max_in = 0;
   size_t max_out = 0;
+  size_t blocked = front.postponed_count();  // CLIENT PAUSE
   for (const Connection* connection : server.connections()) {
     max_in = std::max(max_in, connection->input_capacity());
     max_out = std::max(max_out, connection->output().bytes());
+    if (const auto* session = dynamic_cast<const RespSession*>(connection)) {
+      blocked += session->blocked() ? 1 : 0;  // WAIT
+    }
   }
   out->append("# Clients\r\n");
   // Like Redis, replicas are not counted as clients (the link to our master is).
@@ -117,7 +121,7 @@ void ClientsSection(RespFrontEnd& front, std::string* out) {
   Field(out, "maxclients", server.config().maxclients);
   Field(out, "client_recent_max_input_buffer", max_in);
   Field(out, "client_recent_max_output_buffer", max_out);
-  Field(out, "blocked_clients", 0);
+  Field(out, "blocked_clients", blocked);
   Field(out, "tracking_clients", front.tracking_clients());
   Field(out, "clients_in_timeout_table", 0);
 }

@@ -503,6 +503,23 @@ constexpr DocArg kClientCachingArgs[] = {
     {.name = "mode", .type = DocArgType::kOneOf, .args = kClientCachingModeArgs},
 };
 
+constexpr DocHistory kClientPauseHistory[] = {
+    {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}};
+
+constexpr DocArg kClientPauseModeArgs[] = {
+    {.name = "write", .type = DocArgType::kPureToken, .token = "WRITE"},
+    {.name = "all", .type = DocArgType::kPureToken, .token = "ALL"},
+};
+
+constexpr DocArg kClientPauseArgs[] = {
+    {.name = "timeout", .type = DocArgType::kInteger},
+    {.name = "mode",
+     .type = DocArgType::kOneOf,
+     .since = "6.2.0",
+     .flags = kArgOptional,
+     .args = kClientPauseModeArgs},
+};
+
 // Sorted by name, for FindCommandDoc's binary search.
 constexpr CommandDocEntry kEntries[] = {
     {.name = "auth",
@@ -570,6 +587,13 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientNoEvictArgs},
+    {.name = "client|pause",
+     .summary = "Stop processing commands from clients for some time",
+     .since = "2.9.50",
+     .group = "connection",
+     .complexity = "O(1)",
+     .history = kClientPauseHistory,
+     .args = kClientPauseArgs},
     {.name = "client|reply",
      .summary = "Instruct the server whether to reply to commands",
      .since = "3.2.0",
@@ -594,6 +618,11 @@ constexpr CommandDocEntry kEntries[] = {
      .since = "6.2.0",
      .group = "connection",
      .complexity = "O(1)"},
+    {.name = "client|unpause",
+     .summary = "Resume processing of clients that were paused",
+     .since = "6.2.0",
+     .group = "connection",
+     .complexity = "O(N) Where N is the number of paused clients"},
     {.name = "command",
      .summary = "Get array of Redis command details",
      .since = "2.8.13",

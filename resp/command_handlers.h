@@ -47,6 +47,8 @@ void ClientKillCommand(RespSession& client, CommandArgs args);
 void ClientReplyCommand(RespSession& client, CommandArgs args);
 void ClientNoEvictCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
+void ClientPauseCommand(RespSession& client, CommandArgs args);
+void ClientUnpauseCommand(RespSession& client, CommandArgs args);
 void ClientTrackingCommand(RespSession& client, CommandArgs args);
 void ClientCachingCommand(RespSession& client, CommandArgs args);
 void ClientGetRedirCommand(RespSession& client, CommandArgs args);

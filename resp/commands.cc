@@ -52,10 +52,12 @@ const Command kClientSubcommands[] = {
     {"kill", -3, kClientFlags, ClientKillCommand, {}, "@admin @slow @dangerous @connection"},
     {"list", -2, kClientFlags, ClientListCommand, {}, "@admin @slow @dangerous @connection"},
     {"no-evict", 3, kClientFlags, ClientNoEvictCommand, {}, "@admin @slow @dangerous @connection"},
+    {"pause", -3, kClientFlags, ClientPauseCommand, {}, "@admin @slow @dangerous @connection"},
     {"reply", 3, kClientFastFlags, ClientReplyCommand, {}, "@slow @connection"},
     {"setname", 3, kClientFastFlags, ClientSetNameCommand, {}, "@slow @connection"},
     {"tracking", -3, kClientFastFlags, ClientTrackingCommand, {}, "@slow @connection"},
     {"trackinginfo", 2, kClientFastFlags, ClientTrackingInfoCommand, {}, "@slow @connection"},
+    {"unpause", 2, kClientFlags, ClientUnpauseCommand, {}, "@admin @slow @dangerous @connection"},
 };
 
 const Command kConfigSubcommands[] = {
@@ -183,7 +185,7 @@ void ReplyArityError(RespSession& client, std::string_view full_name) {
   ReplyError(client, fmt::format(fmt::runtime(protocol::errors::kWrongArity), full_name));
 }
 
-void ExecuteCommand(RespSession& client, CommandArgs args) {
+bool ExecuteCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   const Command* command = FindCommand(args[0]);
   // CLIENT CACHING YES/NO applies to the next command only: any command but CLIENT ends it,
@@ -203,7 +205,7 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     }
     ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
                                            args[0].substr(0, 128), shown)));
-    return;
+    return true;
   }
   const Command* top = command;
   const Command* sub = nullptr;
@@ -212,7 +214,7 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     if (sub == nullptr) {
       ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
                                              args[1].substr(0, 128), UpperCase(command->name))));
-      return;
+      return true;
     }
     command = sub;
   }
@@ -229,18 +231,23 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
     stats.RecordRejected(top, sub);
     ReplyArityError(client, full_name());
-    return;
+    return true;
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
     stats.RecordRejected(top, sub);
     ReplyError(client, protocol::errors::kNoAuth);
-    return;
+    return true;
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
     stats.RecordRejected(top, sub);
     ReplyError(client,
                fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
-    return;
+    return true;
+  }
+  // CLIENT PAUSE holds a command that passed the checks (replicas are never paused).
+  if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(command->flags)) {
+    client.Postpone();
+    return false;
   }
   client.set_last_command(top, sub);
   ++server.stats().commands_processed;
@@ -253,6 +260,7 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
   // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
   stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
                    server.stats().error_replies > errors_before);
+  return true;
 }
 
 void ReplyHelp(RespSession& client, std::string_view name,

@@ -52,7 +52,9 @@ struct Command {
 
 // Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication and the
 // RESP2 subscribed-state rule, then runs it, replying with Redis's exact errors otherwise.
-void ExecuteCommand(RespSession& client, CommandArgs args);
+// Returns false, having done nothing, when CLIENT PAUSE postpones the command (the client is
+// then postponed: RespSession::Postpone()).
+bool ExecuteCommand(RespSession& client, CommandArgs args);
 
 // Every top-level command, in table order (COMMAND, COMMAND COUNT, COMMAND DOCS).
 std::span<const Command> AllCommands();

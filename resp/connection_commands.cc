@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -53,7 +55,7 @@ std::string ClientFlags(const RespSession& client) {
   if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
-  if (client.blocked()) flags[n++] = 'b';
+  if (client.blocked() || client.postponed()) flags[n++] = 'b';
   if (client.tracking() != nullptr) flags[n++] = 't';
   if (client.tracking() != nullptr && client.tracking()->bcast) flags[n++] = 'B';
   if (client.close_after_reply()) flags[n++] = 'c';
@@ -640,6 +642,48 @@ void ClientTrackingInfoCommand(RespSession& client, CommandArgs /*args*/) {
   if (state != nullptr) {
     for (const std::string& prefix : state->prefixes) reply.Bulk(prefix);
   }
+}
+
+// CLIENT PAUSE <timeout> [WRITE|ALL]: the mode is checked first, then the timeout, as Redis does.
+void ClientPauseCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 4) {
+    ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for "
+                                   "'{}'. Try CLIENT HELP.",
+                                   args[1].substr(0, 128)));
+    return;
+  }
+  PauseType type = PauseType::kAll;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "write")) {
+      type = PauseType::kWrite;
+    } else if (!EqualsIgnoreCase(args[3], "all")) {
+      ReplyError(client, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  }
+  int64_t timeout = 0;
+  if (!protocol::ParseInt64(args[2], &timeout)) {
+    ReplyError(client, "ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    ReplyError(client, "ERR timeout is negative");
+    return;
+  }
+  // Redis adds the timeout to its unix time in milliseconds; a sum that overflows wraps into the
+  // past, so such a pause ends at once.
+  auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  uint64_t now = client.server().now_ms();
+  client.front().Pause(timeout > INT64_MAX - unix_ms ? 0 : now + static_cast<uint64_t>(timeout),
+                       type);
+  client.reply().SimpleString("OK");
+}
+
+void ClientUnpauseCommand(RespSession& client, CommandArgs /*args*/) {
+  client.front().Unpause();
+  client.reply().SimpleString("OK");
 }
 
 }  // namespace herald::resp

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <uv.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +14,10 @@
 namespace herald::resp {
 
 class ReplicationManager;
+class RespSession;
+
+// CLIENT PAUSE modes, weakest first.
+enum class PauseType : uint8_t { kNone, kWrite, kAll };
 
 // The RESP front end as one part of the server: it opens the RESP listeners (port, bind,
 // unixsocket), creates a RespSession for each client, and owns what RESP clients share: the
@@ -44,6 +50,21 @@ class RespFrontEnd final : public server::ServerPart {
   // Clients with CLIENT TRACKING on (INFO tracking_clients); kept by RespSession.
   size_t& tracking_clients() { return tracking_clients_; }
 
+  // CLIENT PAUSE: until `end_ms` (server.now_ms() clock), with `type`. An ongoing pause is only
+  // extended and strengthened, as in Redis, until Unpause().
+  void Pause(uint64_t end_ms, PauseType type);
+  // Ends the pause and resumes every postponed client, oldest first.
+  void Unpause();
+  // Whether a command with these flags (resp/commands.h) must wait: every command under ALL,
+  // write and may-replicate ones (PUBLISH) under WRITE. Ends an expired pause first.
+  bool MustPostpone(uint32_t command_flags);
+  // A client whose command waits for the pause to end; it is resumed by Unpause(). Forget()
+  // drops one that closes.
+  void Postpone(RespSession* session);
+  void ForgetPostponed(RespSession* session);
+  // INFO blocked_clients counts them.
+  size_t postponed_count() const { return postponed_.size(); }
+
   void OnListening() override;
   void OnCron() override;
   void OnShutdown() override;
@@ -57,6 +78,11 @@ class RespFrontEnd final : public server::ServerPart {
   int64_t start_unix_time_ = 0;
   size_t tracking_clients_ = 0;
   CommandStats command_stats_;
+  PauseType pause_type_ = PauseType::kNone;
+  uint64_t pause_end_ms_ = 0;
+  uv_timer_t pause_timer_;
+  bool pause_timer_closed_ = false;
+  std::vector<RespSession*> postponed_;
 };
 
 }  // namespace herald::resp

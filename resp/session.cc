@@ -65,7 +65,7 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
 
 size_t RespSession::ProcessInput(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && !closing() && !close_after_reply() && !blocked_) {
+  while (used < data.size() && !closing() && !close_after_reply() && !blocked_ && !postponed_) {
     parser_.limits().unauthenticated = !authenticated_;
     parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
     size_t consumed = 0;
@@ -84,9 +84,11 @@ size_t RespSession::ProcessInput(std::string_view data) {
       parser_.Reset();
       return data.size();
     }
-    used += consumed;
     const auto& args = parser_.args();
-    if (args.empty()) continue;
+    if (args.empty()) {
+      used += consumed;
+      continue;
+    }
     // An HTTP request sent to the RESP port: drop it silently as Redis does, so a browser or a
     // cross-protocol attack cannot make us answer anything.
     if (protocol::EqualsIgnoreCase(args[0], "post") ||
@@ -99,7 +101,12 @@ size_t RespSession::ProcessInput(std::string_view data) {
       return data.size();
     }
     front_->reply_scratch().clear();
-    ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
+    if (!ExecuteCommand(*this, CommandArgs(args.data(), args.size()))) {
+      // Postponed by CLIENT PAUSE: the request stays in the input, parsed again once resumed.
+      parser_.Reset();
+      break;
+    }
+    used += consumed;
     FinishCommand();
   }
   return used;
@@ -156,7 +163,20 @@ void RespSession::Reset() {
   authenticated_ = server_->config().requirepass.empty();
 }
 
+void RespSession::Postpone() {
+  postponed_ = true;
+  front_->Postpone(this);
+}
+
+void RespSession::ResumePostponed() {
+  if (!postponed_) return;
+  postponed_ = false;
+  ResumeInput();
+}
+
 void RespSession::OnClosing() {
+  if (postponed_) front_->ForgetPostponed(this);
+  postponed_ = false;
   server_->broker().UnsubscribeAll(this);
   DisableTracking();
   front_->replication().OnSessionClosing(this);

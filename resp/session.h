@@ -120,6 +120,11 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void Block() { blocked_ = true; }
   void Unblock(std::string_view reply);
 
+  // CLIENT PAUSE: this client's next command waits, unparsed, until the pause ends.
+  bool postponed() const { return postponed_; }
+  void Postpone();
+  void ResumePostponed();
+
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
 
@@ -158,6 +163,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   std::unique_ptr<ReplicaPeer> replica_peer_;
   int64_t write_offset_ = 0;
   bool blocked_ = false;
+  bool postponed_ = false;
 };
 
 }  // namespace herald::resp

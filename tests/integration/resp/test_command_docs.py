@@ -27,7 +27,7 @@ HAVE_CLI = os.access(h.REDIS_CLI, os.X_OK)
 # Commands herald must have (so that the comparisons cannot pass vacuously).
 HERALD_COMMANDS = """auth client client|caching client|getname client|getredir client|help client|id
 client|info client|kill client|tracking client|trackinginfo
-client|list client|no-evict client|reply client|setname command command|count command|docs
+client|list client|no-evict client|pause client|reply client|unpause client|setname command command|count command|docs
 command|help command|info command|list config config|get config|help config|resetstat config|set
 dbsize debug echo flushall flushdb function function|flush function|help hello info ping
 psubscribe psync publish pubsub pubsub|channels pubsub|help pubsub|numpat pubsub|numsub

@@ -285,5 +285,95 @@ class InfoStatsTest(h.ServerTestCase):
                          ["cmdstat_config|resetstat", "cmdstat_info"])
 
 
+class PauseTest(h.ServerTestCase):
+    """CLIENT PAUSE holds commands unanswered until UNPAUSE or the timeout; the waits are
+    bounded by deadlines, never by sleeps that decide the outcome."""
+
+    def tearDown(self):
+        with self.server.connect() as c:
+            c.cmd("CLIENT", "UNPAUSE")
+        super().tearDown()
+
+    def assert_no_reply(self, conn, wait=0.3):
+        self.assertEqual(conn.read_available(wait), b"")
+
+    def test_errors(self):
+        c = self.connect()
+        cases = [
+            (("CLIENT", "PAUSE"), b"-ERR wrong number of arguments for 'client|pause' command\r\n"),
+            (("CLIENT", "PAUSE", "abc"), b"-ERR timeout is not an integer or out of range\r\n"),
+            (("CLIENT", "PAUSE", "-1"), b"-ERR timeout is negative\r\n"),
+            (("CLIENT", "PAUSE", "abc", "read"), b"-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"),
+            # The end time overflows into the past: no pause.
+            (("CLIENT", "PAUSE", "9223372036854775807"), b"+OK\r\n"),
+            (("PING",), b"+PONG\r\n"),
+            (("CLIENT", "Pause", "1", "ALL", "x"),
+             b"-ERR unknown subcommand or wrong number of arguments for 'Pause'. Try CLIENT HELP.\r\n"),
+            (("CLIENT", "UNPAUSE", "x"),
+             b"-ERR wrong number of arguments for 'client|unpause' command\r\n"),
+            (("CLIENT", "PAUSE", "0"), b"+OK\r\n"),
+            (("PING",), b"+PONG\r\n"),
+            (("CLIENT", "UNPAUSE"), b"+OK\r\n"),
+        ]
+        for args, expected in cases:
+            with self.subTest(args=args):
+                self.assertEqual(raw(c, *args), expected)
+
+    def test_write_pause_holds_publish_only(self):
+        admin = self.connect()
+        sub = self.connect()
+        pub = self.connect()
+        pub_id = pub.cmd("CLIENT", "ID")
+        sub.cmd("SUBSCRIBE", self.chan("c"))
+        self.assertEqual(raw(admin, "CLIENT", "PAUSE", "100000", "WRITE"), b"+OK\r\n")
+        pub.send_cmd("PUBLISH", self.chan("c"), "m1")
+        # Other commands go on, pub/sub ones included; PUBLISH waits (it may replicate).
+        self.assertEqual(raw(admin, "PING"), b"+PONG\r\n")
+        other = self.connect()
+        self.assertEqual(raw(other, "SUBSCRIBE", self.chan("d")),
+                         h.ack("subscribe", self.chan("d"), 1))
+        h.wait_until(lambda: h.info_fields(admin, "clients")["blocked_clients"] == "1",
+                     message="PUBLISH postponed")
+        line = bytes(admin.cmd("CLIENT", "LIST", "ID", str(pub_id)))
+        self.assertEqual(client_field(line, "flags"), "b")
+        self.assert_no_reply(pub)
+        self.assert_no_reply(sub)
+        # A weaker or shorter pause neither shortens nor weakens this one.
+        self.assertEqual(raw(admin, "CLIENT", "PAUSE", "1", "WRITE"), b"+OK\r\n")
+        self.assert_no_reply(pub)
+        self.assertEqual(raw(admin, "CLIENT", "UNPAUSE"), b"+OK\r\n")
+        pub.expect(b":1\r\n")
+        sub.expect(h.message(self.chan("c"), "m1"))
+        self.assertEqual(h.info_fields(admin, "clients")["blocked_clients"], "0")
+        self.assertEqual(raw(pub, "PUBLISH", self.chan("c"), "m2"), b":1\r\n")
+
+    def test_all_pause_holds_everything_until_timeout(self):
+        admin = self.connect()
+        c = self.connect()
+        started = time.monotonic()
+        self.assertEqual(raw(admin, "CLIENT", "PAUSE", "3000", "ALL"), b"+OK\r\n")
+        c.send(h.encode("PING") + h.encode("ECHO", "x"))
+        # Even UNPAUSE waits under ALL (the pausing client included): only the timeout ends it.
+        admin.send_cmd("CLIENT", "UNPAUSE")
+        self.assert_no_reply(c)
+        self.assert_no_reply(admin, 0.0)
+        c.expect(b"+PONG\r\n$1\r\nx\r\n", timeout=h.WAIT_TIMEOUT)
+        admin.expect(b"+OK\r\n", timeout=h.WAIT_TIMEOUT)
+        self.assertGreaterEqual(time.monotonic() - started, 2.9)
+        self.assertEqual(raw(c, "PING"), b"+PONG\r\n")
+
+    def test_postponed_client_may_close(self):
+        admin = self.connect()
+        self.assertEqual(raw(admin, "CLIENT", "PAUSE", "100000", "WRITE"), b"+OK\r\n")
+        gone = self.server.connect()
+        gone.send_cmd("PUBLISH", self.chan("x"), "y")
+        h.wait_until(lambda: h.info_fields(admin, "clients")["blocked_clients"] == "1",
+                     message="PUBLISH postponed")
+        gone.close()
+        h.wait_until(lambda: h.info_fields(admin, "clients")["blocked_clients"] == "0",
+                     message="closed client forgotten")
+        self.assertEqual(raw(admin, "CLIENT", "UNPAUSE"), b"+OK\r\n")
+        self.assertEqual(raw(admin, "PING"), b"+PONG\r\n")
+
 if __name__ == "__main__":
     unittest.main()
