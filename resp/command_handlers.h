@@ -47,6 +47,7 @@ void ClientKillCommand(RespSession& client, CommandArgs args);
 void ClientReplyCommand(RespSession& client, CommandArgs args);
 void ClientNoEvictCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
+void MonitorCommand(RespSession& client, CommandArgs args);
 void ClientPauseCommand(RespSession& client, CommandArgs args);
 void ClientUnpauseCommand(RespSession& client, CommandArgs args);
 void ClientTrackingCommand(RespSession& client, CommandArgs args);

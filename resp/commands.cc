@@ -102,6 +102,12 @@ const Command kCommands[] = {
     {"function", -2, 0, nullptr, kFunctionSubcommands, "@slow"},
     {"hello", -1, kConnectionFlags | kCmdSentinel, HelloCommand, {}, "@fast @connection"},
     {"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, InfoCommand, {}, "@slow @dangerous"},
+    {"monitor",
+     1,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale,
+     MonitorCommand,
+     {},
+     "@admin @slow @dangerous"},
     {"ping", -1, kCmdFast | kCmdSentinel | kCmdPubSubContext, PingCommand, {}, "@fast @connection"},
     {"psubscribe", -2, kSubscribeFlags, PSubscribeCommand, {}, "@pubsub @slow"},
     {"psync", -3, kSyncFlags, PsyncCommand, {}, "@admin @slow @dangerous"},
@@ -185,7 +191,7 @@ void ReplyArityError(RespSession& client, std::string_view full_name) {
   ReplyError(client, fmt::format(fmt::runtime(protocol::errors::kWrongArity), full_name));
 }
 
-bool ExecuteCommand(RespSession& client, CommandArgs args) {
+CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   const Command* command = FindCommand(args[0]);
   // CLIENT CACHING YES/NO applies to the next command only: any command but CLIENT ends it,
@@ -205,7 +211,7 @@ bool ExecuteCommand(RespSession& client, CommandArgs args) {
     }
     ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
                                            args[0].substr(0, 128), shown)));
-    return true;
+    return CommandOutcome::kRefused;
   }
   const Command* top = command;
   const Command* sub = nullptr;
@@ -214,7 +220,7 @@ bool ExecuteCommand(RespSession& client, CommandArgs args) {
     if (sub == nullptr) {
       ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
                                              args[1].substr(0, 128), UpperCase(command->name))));
-      return true;
+      return CommandOutcome::kRefused;
     }
     command = sub;
   }
@@ -231,23 +237,23 @@ bool ExecuteCommand(RespSession& client, CommandArgs args) {
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
     stats.RecordRejected(top, sub);
     ReplyArityError(client, full_name());
-    return true;
+    return CommandOutcome::kRefused;
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
     stats.RecordRejected(top, sub);
     ReplyError(client, protocol::errors::kNoAuth);
-    return true;
+    return CommandOutcome::kRefused;
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
     stats.RecordRejected(top, sub);
     ReplyError(client,
                fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
-    return true;
+    return CommandOutcome::kRefused;
   }
   // CLIENT PAUSE holds a command that passed the checks (replicas are never paused).
   if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(command->flags)) {
     client.Postpone();
-    return false;
+    return CommandOutcome::kPostponed;
   }
   client.set_last_command(top, sub);
   ++server.stats().commands_processed;
@@ -260,7 +266,7 @@ bool ExecuteCommand(RespSession& client, CommandArgs args) {
   // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
   stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
                    server.stats().error_replies > errors_before);
-  return true;
+  return CommandOutcome::kRan;
 }
 
 void ReplyHelp(RespSession& client, std::string_view name,

@@ -52,6 +52,7 @@ bool ValidName(std::string_view name) {
 std::string ClientFlags(const RespSession& client) {
   char flags[16];
   size_t n = 0;
+  if (client.monitor()) flags[n++] = 'O';
   if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
@@ -683,6 +684,14 @@ void ClientPauseCommand(RespSession& client, CommandArgs args) {
 
 void ClientUnpauseCommand(RespSession& client, CommandArgs /*args*/) {
   client.front().Unpause();
+  client.reply().SimpleString("OK");
+}
+
+// MONITOR: a replica cannot become a monitor, and a monitor gets no second +OK (Redis returns
+// silently for both).
+void MonitorCommand(RespSession& client, CommandArgs /*args*/) {
+  if (client.monitor() || client.link_role() != LinkRole::kClient) return;
+  client.StartMonitor();
   client.reply().SimpleString("OK");
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,14 @@ class RespFrontEnd final : public server::ServerPart {
   // INFO blocked_clients counts them.
   size_t postponed_count() const { return postponed_.size(); }
 
+  // MONITOR: the clients in monitor mode, and the line each of them gets for a command `from`
+  // ran (Redis's replicationFeedMonitors: time, db, address, the arguments quoted, AUTH and
+  // HELLO AUTH passwords redacted; admin commands are not shown).
+  void AddMonitor(RespSession* session);
+  void RemoveMonitor(RespSession* session);
+  bool has_monitors() const { return !monitors_.empty(); }
+  void FeedMonitors(RespSession& from, std::span<const std::string_view> args);
+
   void OnListening() override;
   void OnCron() override;
   void OnShutdown() override;
@@ -83,6 +92,7 @@ class RespFrontEnd final : public server::ServerPart {
   uv_timer_t pause_timer_;
   bool pause_timer_closed_ = false;
   std::vector<RespSession*> postponed_;
+  std::vector<RespSession*> monitors_;
 };
 
 }  // namespace herald::resp

@@ -43,7 +43,8 @@ ClientClass RespSession::output_class() const {
 
 // As in Redis, a client blocked in WAIT and our master link are never closed for being idle.
 bool RespSession::idle_timeout_applies() const {
-  return link_role_ == LinkRole::kClient && !blocked_ && Connection::idle_timeout_applies();
+  return link_role_ == LinkRole::kClient && !blocked_ && !monitor_ &&
+         Connection::idle_timeout_applies();
 }
 
 void RespSession::Unblock(std::string_view reply) {
@@ -101,13 +102,19 @@ size_t RespSession::ProcessInput(std::string_view data) {
       return data.size();
     }
     front_->reply_scratch().clear();
-    if (!ExecuteCommand(*this, CommandArgs(args.data(), args.size()))) {
+    CommandArgs command_args(args.data(), args.size());
+    CommandOutcome outcome = ExecuteCommand(*this, command_args);
+    if (outcome == CommandOutcome::kPostponed) {
       // Postponed by CLIENT PAUSE: the request stays in the input, parsed again once resumed.
       parser_.Reset();
       break;
     }
     used += consumed;
     FinishCommand();
+    // After the reply, as Redis does: a monitor sees its own PING answered, then fed.
+    if (outcome == CommandOutcome::kRan && front_->has_monitors()) {
+      front_->FeedMonitors(*this, command_args);
+    }
   }
   return used;
 }
@@ -156,11 +163,24 @@ void RespSession::DisableTracking() {
 void RespSession::Reset() {
   server_->broker().UnsubscribeAll(this);
   DisableTracking();
+  StopMonitor();
   set_resp(2);
   db_ = 0;
   if (names_) names_->name.clear();
   reply_mode_ = ReplyMode::kOn;
   authenticated_ = server_->config().requirepass.empty();
+}
+
+void RespSession::StartMonitor() {
+  if (monitor_) return;
+  monitor_ = true;
+  front_->AddMonitor(this);
+}
+
+void RespSession::StopMonitor() {
+  if (!monitor_) return;
+  monitor_ = false;
+  front_->RemoveMonitor(this);
 }
 
 void RespSession::Postpone() {
@@ -179,6 +199,7 @@ void RespSession::OnClosing() {
   postponed_ = false;
   server_->broker().UnsubscribeAll(this);
   DisableTracking();
+  StopMonitor();
   front_->replication().OnSessionClosing(this);
 }
 

@@ -93,6 +93,10 @@ class RespSession : public server::Connection, public broker::Subscriber {
     last_command_ = command;
     last_subcommand_ = sub;
   }
+  // The command (or subcommand) that ran last; nullptr before the first.
+  const Command* last_run_command() const {
+    return last_subcommand_ != nullptr ? last_subcommand_ : last_command_;
+  }
   // RESP2 with at least one subscription: only the pub/sub commands may run.
   bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
 
@@ -119,6 +123,11 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool blocked() const { return blocked_; }
   void Block() { blocked_ = true; }
   void Unblock(std::string_view reply);
+
+  // MONITOR: receives every command run by any client (RespFrontEnd::FeedMonitors()).
+  bool monitor() const { return monitor_; }
+  void StartMonitor();
+  void StopMonitor();
 
   // CLIENT PAUSE: this client's next command waits, unparsed, until the pause ends.
   bool postponed() const { return postponed_; }
@@ -164,6 +173,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   int64_t write_offset_ = 0;
   bool blocked_ = false;
   bool postponed_ = false;
+  bool monitor_ = false;
 };
 
 }  // namespace herald::resp

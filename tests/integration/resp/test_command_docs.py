@@ -29,7 +29,7 @@ HERALD_COMMANDS = """auth client client|caching client|getname client|getredir c
 client|info client|kill client|tracking client|trackinginfo
 client|list client|no-evict client|pause client|reply client|unpause client|setname command command|count command|docs
 command|help command|info command|list config config|get config|help config|resetstat config|set
-dbsize debug echo flushall flushdb function function|flush function|help hello info ping
+dbsize debug echo flushall flushdb function function|flush function|help hello info monitor ping
 psubscribe psync publish pubsub pubsub|channels pubsub|help pubsub|numpat pubsub|numsub
 pubsub|shardchannels pubsub|shardnumsub punsubscribe quit replconf replicaof reset role select
 shutdown slaveof spublish ssubscribe subscribe sunsubscribe sync time unsubscribe wait""".split()

@@ -6,7 +6,10 @@ Every expectation here is Redis 7.0.15's own reply, byte for byte:
 Run: HERALD_TEST_TARGET=redis /usr/bin/python3 -m unittest -v resp.test_introspection
 """
 
+import os
 import re
+import select
+import subprocess
 import time
 import unittest
 
@@ -374,6 +377,97 @@ class PauseTest(h.ServerTestCase):
                      message="closed client forgotten")
         self.assertEqual(raw(admin, "CLIENT", "UNPAUSE"), b"+OK\r\n")
         self.assertEqual(raw(admin, "PING"), b"+PONG\r\n")
+
+class MonitorTest(h.ServerTestCase):
+    server_args = ("--enable-debug-command", "yes")
+
+    def read_line(self, conn):
+        while b"\r\n" not in conn.buf:
+            conn._fill(time.monotonic() + h.IO_TIMEOUT)
+        i = conn.buf.index(b"\r\n") + 2
+        line = bytes(conn.buf[:i])
+        del conn.buf[:i]
+        return line
+
+    def test_stream(self):
+        m = self.connect()
+        self.assertEqual(raw(m, "MONITOR"), b"+OK\r\n")
+        c = self.connect()
+        addr = client_field(c.cmd("CLIENT", "INFO"), "addr")  # CLIENT INFO is not admin: shown
+        sent = [
+            ("PING",),
+            ("ECHO", 'a"b\\c\n\x01\xff\t\r\x07\x08 d'),
+            ("AUTH", "foo"),
+            ("AUTH", "u", "p"),
+            ("HELLO", "2", "AUTH", "u", "p"),
+            ("HELLO", "2"),
+            ("CLIENT", "LIST"),       # admin: not shown
+            ("CONFIG", "GET", "x"),   # admin
+            ("DEBUG", "LOG", "x"),    # admin
+            ("NOSUCH",),              # never ran
+            ("ECHO",),                # refused (arity)
+            ("SELECT", "3"),
+            ("PUBLISH", "c", "m"),
+            ("SUBSCRIBE", "x"),
+            ("PING",),
+            ("QUIT",),
+        ]
+        for args in sent:
+            c.send(h.encode(*[a.encode("latin-1") for a in args]))
+            c.read_raw_reply()
+        expected = [
+            b'[0 %s] "CLIENT" "INFO"' % addr.encode(),
+            b'[0 %s] "PING"' % addr.encode(),
+            b'[0 %s] "ECHO" "a\\"b\\\\c\\n\\x01\\xff\\t\\r\\a\\b d"' % addr.encode(),
+            b'[0 %s] "AUTH" "(redacted)"' % addr.encode(),
+            b'[0 %s] "AUTH" "(redacted)" "(redacted)"' % addr.encode(),
+            b'[0 %s] "HELLO" "2" "AUTH" "(redacted)" "(redacted)"' % addr.encode(),
+            b'[0 %s] "HELLO" "2"' % addr.encode(),
+            b'[3 %s] "SELECT" "3"' % addr.encode(),
+            b'[3 %s] "PUBLISH" "c" "m"' % addr.encode(),
+            b'[3 %s] "SUBSCRIBE" "x"' % addr.encode(),
+            b'[3 %s] "PING"' % addr.encode(),
+            b'[3 %s] "QUIT"' % addr.encode(),
+        ]
+        before = time.time()
+        for want in expected:
+            line = self.read_line(m)
+            match = re.match(rb"^\+(\d+)\.(\d{6}) (.*)\r\n$", line)
+            self.assertIsNotNone(match, line)
+            self.assertEqual(match.group(3), want)
+            self.assertLess(abs(int(match.group(1)) - before), 60)
+        # The monitor's own commands: answered first, then shown; MONITOR again is silent.
+        m.send_cmd("MONITOR")
+        m.send_cmd("PING")
+        m.expect(b"+PONG\r\n")
+        self.assertRegex(self.read_line(m), rb'^\+\d+\.\d{6} \[0 [^\]]+\] "PING"\r\n$')
+        self.assertEqual(client_field(m.cmd("CLIENT", "INFO"), "flags"), "O")
+        self.read_line(m)  # its CLIENT INFO
+        self.assertEqual(raw(m, "RESET"), b"+RESET\r\n")
+        self.assertEqual(raw(m, "PING"), b"+PONG\r\n")
+        c2 = self.connect()
+        c2.cmd("PING")
+        self.assertEqual(m.read_available(0.2), b"")
+
+    @unittest.skipUnless(os.access(h.REDIS_CLI, os.X_OK), "redis-cli not installed")
+    def test_redis_cli_monitor(self):
+        proc = h.spawn([h.REDIS_CLI, "-p", str(self.server.port), "monitor"],
+                       stdout=subprocess.PIPE)
+        self.addCleanup(proc.stdout.close)
+        self.addCleanup(h.stop_process, proc, 5)
+        c = self.connect()
+        # Keep sending until the monitor is attached and shows our command.
+        out = b""
+        deadline = time.monotonic() + h.WAIT_TIMEOUT
+        while b'"ECHO" "hello monitor"' not in out:
+            self.assertLess(time.monotonic(), deadline, out)
+            c.cmd("ECHO", "hello monitor")
+            r, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if r:
+                out += os.read(proc.stdout.fileno(), 65536)
+        self.assertTrue(out.startswith(b"OK\n"), out)
+        self.assertRegex(out, rb'\n\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "ECHO" "hello monitor"\n')
+
 
 if __name__ == "__main__":
     unittest.main()
