@@ -71,20 +71,21 @@ std::string ClientLine(RespSession& client) {
   Server& server = client.server();
   uint64_t now = server.now_ms();
   const OutQueue& out = client.output();
-  size_t qbuf = client.input_buffered();
-  size_t qbuf_free = client.input_capacity() - qbuf;
+  size_t qbuf = client.query_buffer_bytes();
+  size_t qbuf_free = client.input_capacity() > qbuf ? client.input_capacity() - qbuf : 0;
   size_t omem = out.bytes();
-  size_t tot_mem = sizeof(RespSession) + client.input_capacity() + omem;
+  size_t tot_mem = client.memory_usage();
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
+      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
       "omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}\n",
       client.id(), client.peer(), client.local(), client.fd(), client.name(),
       (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
       ClientFlags(client), client.db(), client.count(SubKind::kChannel),
       client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(),
-      client.tracking() != nullptr ? client.tracking()->redirect : -1, client.resp());
+      client.argv_bytes(), out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw",
+      client.last_command(), client.tracking() != nullptr ? client.tracking()->redirect : -1,
+      client.resp());
 }
 
 // Client types of CLIENT LIST TYPE / CLIENT KILL TYPE. Returns false for an unknown name.

@@ -103,7 +103,12 @@ size_t RespSession::ProcessInput(std::string_view data) {
     }
     front_->reply_scratch().clear();
     CommandArgs command_args(args.data(), args.size());
+    running_ = true;
+    running_input_bytes_ = data.size() - used;
+    running_argv_bytes_ = 0;
+    for (std::string_view arg : command_args) running_argv_bytes_ += arg.size();
     CommandOutcome outcome = ExecuteCommand(*this, command_args);
+    running_ = false;
     if (outcome == CommandOutcome::kPostponed) {
       // Postponed by CLIENT PAUSE: the request stays in the input, parsed again once resumed.
       parser_.Reset();
@@ -242,6 +247,17 @@ ReplicaPeer& RespSession::replica_peer() {
 const ReplicaPeer& RespSession::replica_peer() const {
   static const ReplicaPeer none;
   return replica_peer_ ? *replica_peer_ : none;
+}
+
+size_t RespSession::memory_usage() const {
+  size_t total = sizeof(RespSession) + input_capacity() + output().bytes() + argv_bytes();
+  if (names_) total += sizeof(ClientNames) + names_->name.capacity();
+  if (tracking_) {
+    total += sizeof(TrackingState);
+    for (const std::string& prefix : tracking_->prefixes) total += 48 + prefix.capacity();
+  }
+  if (replica_peer_) total += sizeof(ReplicaPeer) + replica_peer_->announced_ip.capacity();
+  return total;
 }
 
 std::string RespSession::last_command() const {

@@ -124,6 +124,14 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void Block() { blocked_ = true; }
   void Unblock(std::string_view reply);
 
+  // CLIENT LIST's qbuf and argv-mem: while a command runs, the unprocessed input including the
+  // request being run and the bytes of its arguments; otherwise the input kept for later and 0.
+  size_t query_buffer_bytes() const { return running_ ? running_input_bytes_ : input_buffered(); }
+  size_t argv_bytes() const { return running_ ? running_argv_bytes_ : 0; }
+  // What this client holds in memory (CLIENT LIST tot-mem): the object, its input buffer, its
+  // queued output, the running command's arguments and the optional parts.
+  size_t memory_usage() const;
+
   // MONITOR: receives every command run by any client (RespFrontEnd::FeedMonitors()).
   bool monitor() const { return monitor_; }
   void StartMonitor();
@@ -174,6 +182,9 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool blocked_ = false;
   bool postponed_ = false;
   bool monitor_ = false;
+  bool running_ = false;  // inside ExecuteCommand
+  size_t running_input_bytes_ = 0;
+  size_t running_argv_bytes_ = 0;
 };
 
 }  // namespace herald::resp

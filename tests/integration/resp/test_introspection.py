@@ -469,5 +469,46 @@ class MonitorTest(h.ServerTestCase):
         self.assertRegex(out, rb'\n\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "ECHO" "hello monitor"\n')
 
 
+class ClientMemoryTest(h.ServerTestCase):
+
+    def test_query_buffer_and_argv(self):
+        c = self.connect()
+        request = h.encode("CLIENT", "INFO")
+        c.send(request)
+        line = bytes(c.read_reply())
+        self.assertEqual(int(client_field(line, "qbuf")), len(request))
+        self.assertEqual(int(client_field(line, "argv-mem")), len("CLIENT") + len("INFO"))
+        # Pipelined: the requests behind the running one are in the query buffer too.
+        c.send(request + h.encode("PING"))
+        line = bytes(c.read_reply())
+        self.assertEqual(int(client_field(line, "qbuf")), len(request) + len(h.encode("PING")))
+        self.assertEqual(c.read_raw_reply(), b"+PONG\r\n")
+        # Another client, idle: nothing running, nothing kept.
+        other = self.connect()
+        other.cmd("PING")
+        other_id = other.cmd("CLIENT", "ID")
+        line = bytes(c.cmd("CLIENT", "LIST", "ID", str(other_id)))
+        self.assertEqual(client_field(line, "qbuf"), "0")
+        self.assertEqual(client_field(line, "argv-mem"), "0")
+        self.assertGreater(int(client_field(line, "tot-mem")), 0)
+
+    def test_output_memory(self):
+        c = self.connect()
+        slow = h.Conn(self.server.port, rcvbuf=4096)
+        self.addCleanup(slow.close)
+        slow_id = slow.cmd("CLIENT", "ID")
+        chan = self.chan("big")
+        slow.cmd("SUBSCRIBE", chan)
+        payload = "x" * 100000
+        for _ in range(100):  # 10 MB: more than the socket buffers take, less than the limits
+            c.cmd("PUBLISH", chan, payload)
+        def omem():
+            line = bytes(c.cmd("CLIENT", "LIST", "ID", str(slow_id)))
+            return int(client_field(line, "omem")), int(client_field(line, "tot-mem"))
+        h.wait_until(lambda: omem()[0] > 100000, message="output queued for the slow reader")
+        queued, total = omem()
+        self.assertGreater(total, queued)
+
+
 if __name__ == "__main__":
     unittest.main()
