@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -106,9 +107,13 @@ void ClientsSection(RespFrontEnd& front, std::string* out) {
   Server& server = front.server();
   size_t max_in = 0;
   size_t max_out = 0;
+  size_t blocked = front.postponed_count();  // CLIENT PAUSE
   for (const Connection* connection : server.connections()) {
     max_in = std::max(max_in, connection->input_capacity());
     max_out = std::max(max_out, connection->output().bytes());
+    if (const auto* session = dynamic_cast<const RespSession*>(connection)) {
+      blocked += session->blocked() ? 1 : 0;  // WAIT
+    }
   }
   out->append("# Clients\r\n");
   // Like Redis, replicas are not counted as clients (the link to our master is).
@@ -117,8 +122,8 @@ void ClientsSection(RespFrontEnd& front, std::string* out) {
   Field(out, "maxclients", server.config().maxclients);
   Field(out, "client_recent_max_input_buffer", max_in);
   Field(out, "client_recent_max_output_buffer", max_out);
-  Field(out, "blocked_clients", 0);
-  Field(out, "tracking_clients", 0);
+  Field(out, "blocked_clients", blocked);
+  Field(out, "tracking_clients", front.tracking_clients());
   Field(out, "clients_in_timeout_table", 0);
 }
 
@@ -138,13 +143,12 @@ void MemorySection(RespFrontEnd& /*front*/, std::string* out) {
 }
 
 void PersistenceSection(RespFrontEnd& front, std::string* out) {
-  Server& server = front.server();
   out->append("# Persistence\r\n");
   Field(out, "loading", 0);
   Field(out, "async_loading", 0);
   Field(out, "rdb_changes_since_last_save", 0);
   Field(out, "rdb_bgsave_in_progress", 0);
-  Field(out, "rdb_last_save_time", server.start_ms() / 1000);
+  Field(out, "rdb_last_save_time", front.start_unix_time());
   Field(out, "rdb_last_bgsave_status", "ok");
   Field(out, "aof_enabled", 0);
   Field(out, "aof_rewrite_in_progress", 0);
@@ -206,30 +210,56 @@ void ClusterSection(RespFrontEnd& /*front*/, std::string* out) {
   Field(out, "cluster_enabled", 0);
 }
 
+void CommandStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Commandstats\r\n");
+  front.command_stats().WriteCommandStats(out);
+}
+
+void ErrorStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Errorstats\r\n");
+  front.command_stats().WriteErrorStats(out);
+}
+
+void LatencyStatsSection(RespFrontEnd& front, std::string* out) {
+  out->append("# Latencystats\r\n");
+  front.command_stats().WriteLatencyStats(out);
+}
+
 void KeyspaceSection(RespFrontEnd& /*front*/, std::string* out) { out->append("# Keyspace\r\n"); }
 
 struct InfoSection {
   std::string_view name;
-  bool in_default;
+  bool in_default;  // INFO, INFO default; INFO all and everything have every section
   void (*write)(RespFrontEnd&, std::string*);
 };
 
+// Redis 7.0's sections in its order (genRedisInfoString).
 constexpr InfoSection kSections[] = {
-    {"server", true, ServerSection},   {"clients", true, ClientsSection},
-    {"memory", true, MemorySection},   {"persistence", true, PersistenceSection},
-    {"stats", true, StatsSection},     {"replication", true, ReplicationSection},
-    {"cpu", true, CpuSection},         {"modules", true, ModulesSection},
-    {"cluster", true, ClusterSection}, {"keyspace", true, KeyspaceSection},
+    {"server", true, ServerSection},
+    {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},
+    {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},
+    {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},
+    {"modules", true, ModulesSection},
+    {"commandstats", false, CommandStatsSection},
+    {"errorstats", true, ErrorStatsSection},
+    {"latencystats", false, LatencyStatsSection},
+    {"cluster", true, ClusterSection},
+    {"keyspace", true, KeyspaceSection},
 };
 
 }  // namespace
 
 void InfoCommand(RespSession& client, CommandArgs args) {
-  bool all = args.size() == 1;
+  bool defaults = args.size() == 1;
+  bool all = false;
   std::vector<std::string_view> wanted;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (EqualsIgnoreCase(args[i], "default") || EqualsIgnoreCase(args[i], "all") ||
-        EqualsIgnoreCase(args[i], "everything")) {
+    if (EqualsIgnoreCase(args[i], "default")) {
+      defaults = true;
+    } else if (EqualsIgnoreCase(args[i], "all") || EqualsIgnoreCase(args[i], "everything")) {
       all = true;
     } else {
       wanted.push_back(args[i]);
@@ -238,7 +268,7 @@ void InfoCommand(RespSession& client, CommandArgs args) {
   std::string text;
   int written = 0;
   for (const InfoSection& section : kSections) {
-    bool selected = all && section.in_default;
+    bool selected = all || (defaults && section.in_default);
     for (std::string_view name : wanted)
       selected = selected || EqualsIgnoreCase(name, section.name);
     if (!selected) continue;
@@ -295,6 +325,7 @@ void ConfigRewriteCommand(RespSession& client, CommandArgs /*args*/) {
 
 void ConfigResetStatCommand(RespSession& client, CommandArgs /*args*/) {
   client.server().stats() = Stats{};
+  client.front().command_stats().Reset();
   client.reply().SimpleString("OK");
 }
 
@@ -366,17 +397,61 @@ void FunctionHelpCommand(RespSession& client, CommandArgs /*args*/) {
 }
 
 void DebugCommand(RespSession& client, CommandArgs args) {
-  if (EqualsIgnoreCase(args[1], "log") && args.size() == 3) {
+  std::string_view sub = args[1];
+  size_t argc = args.size();
+  if (EqualsIgnoreCase(sub, "help") && argc == 2) {
+    static constexpr std::string_view kLines[] = {
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "SDSLEN <key>",
+        "    Show low level SDS string info representing `key` and value.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+    };
+    ReplyHelp(client, "debug", kLines);
+  } else if (EqualsIgnoreCase(sub, "log") && argc == 3) {
     Log(LogLevel::kWarning, "DEBUG LOG: {}", args[2]);
-  } else if (EqualsIgnoreCase(args[1], "sleep") && args.size() == 3) {
-    int64_t seconds = 0;
-    if (protocol::ParseInt64(args[2], &seconds) && seconds > 0) {
-      // Blocks the loop on purpose: test suites use it to simulate a busy server.
-      usleep(static_cast<useconds_t>(std::min<int64_t>(seconds, 60) * 1000000));
-    }
+    client.reply().SimpleString("OK");
+  } else if (EqualsIgnoreCase(sub, "sleep") && argc == 3) {
+    // strtod as Redis: "x" sleeps 0 seconds. Blocks the loop on purpose (test suites use it to
+    // simulate a busy server), at most a minute.
+    double seconds = std::strtod(std::string(args[2]).c_str(), nullptr);
+    if (seconds > 0) usleep(static_cast<useconds_t>(std::min(seconds, 60.0) * 1e6));
+    client.reply().SimpleString("OK");
+  } else if (EqualsIgnoreCase(sub, "error") && argc == 3) {
+    // As Redis does: the text as given, on one line, no "ERR " added, and not counted in the
+    // error statistics.
+    std::string text(args[2]);
+    std::replace(text.begin(), text.end(), '\r', ' ');
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    client.reply().Error(text);
+  } else if (EqualsIgnoreCase(sub, "digest") && argc == 2) {
+    // The digest of an empty keyspace.
+    client.reply().SimpleString(std::string(40, '0'));
+  } else if (EqualsIgnoreCase(sub, "digest-value") && argc >= 2) {
+    client.reply().ArrayHeader(argc - 2);
+    for (size_t i = 2; i < argc; ++i) client.reply().SimpleString(std::string(40, '0'));
+  } else if ((EqualsIgnoreCase(sub, "object") || EqualsIgnoreCase(sub, "sdslen") ||
+              EqualsIgnoreCase(sub, "listpack") || EqualsIgnoreCase(sub, "quicklist")) &&
+             argc >= 3) {
+    ReplyError(client, "ERR no such key");  // there are no keys
+  } else {
+    // What herald does not do (RELOAD, JMAP, SET-ACTIVE-EXPIRE, ...) is refused as Redis refuses
+    // what it does not know.
+    ReplyError(client,
+               fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try "
+                           "DEBUG HELP.",
+                           sub.substr(0, 128)));
   }
-  // Other DEBUG subcommands concern the keyspace herald does not have: accept them.
-  client.reply().SimpleString("OK");
 }
 
 }  // namespace herald::resp

@@ -476,28 +476,49 @@ constexpr DocArg kWaitArgs[] = {
 
 constexpr std::string_view kWaitTips[] = {"request_policy:all_shards", "response_policy:agg_min"};
 
-// CLIENT NO-TOUCH and CLIENT SETINFO came with Redis 7.2, so 7.0.15 has no reply to match; these
-// entries follow Redis 7.2's documentation of them.
-constexpr DocArg kClientNoTouchEnabledArgs[] = {
+constexpr DocArg kClientTrackingStatusArgs[] = {
     {.name = "on", .type = DocArgType::kPureToken, .token = "ON"},
     {.name = "off", .type = DocArgType::kPureToken, .token = "OFF"},
 };
 
-constexpr DocArg kClientNoTouchArgs[] = {
-    {.name = "enabled", .type = DocArgType::kOneOf, .args = kClientNoTouchEnabledArgs},
+constexpr DocArg kClientTrackingArgs[] = {
+    {.name = "status", .type = DocArgType::kOneOf, .args = kClientTrackingStatusArgs},
+    {.name = "client-id", .type = DocArgType::kInteger, .token = "REDIRECT", .flags = kArgOptional},
+    {.name = "prefix",
+     .type = DocArgType::kString,
+     .token = "PREFIX",
+     .flags = kArgOptional | kArgMultiple | kArgMultipleToken},
+    {.name = "bcast", .type = DocArgType::kPureToken, .token = "BCAST", .flags = kArgOptional},
+    {.name = "optin", .type = DocArgType::kPureToken, .token = "OPTIN", .flags = kArgOptional},
+    {.name = "optout", .type = DocArgType::kPureToken, .token = "OPTOUT", .flags = kArgOptional},
+    {.name = "noloop", .type = DocArgType::kPureToken, .token = "NOLOOP", .flags = kArgOptional},
 };
 
-constexpr DocArg kClientSetinfoAttrArgs[] = {
-    {.name = "libname", .type = DocArgType::kString, .token = "LIB-NAME"},
-    {.name = "libver", .type = DocArgType::kString, .token = "LIB-VER"},
+constexpr DocArg kClientCachingModeArgs[] = {
+    {.name = "yes", .type = DocArgType::kPureToken, .token = "YES"},
+    {.name = "no", .type = DocArgType::kPureToken, .token = "NO"},
 };
 
-constexpr DocArg kClientSetinfoArgs[] = {
-    {.name = "attr", .type = DocArgType::kOneOf, .args = kClientSetinfoAttrArgs},
+constexpr DocArg kClientCachingArgs[] = {
+    {.name = "mode", .type = DocArgType::kOneOf, .args = kClientCachingModeArgs},
 };
 
-constexpr std::string_view kClientSetinfoTips[] = {"request_policy:all_nodes",
-                                                   "response_policy:all_succeeded"};
+constexpr DocHistory kClientPauseHistory[] = {
+    {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}};
+
+constexpr DocArg kClientPauseModeArgs[] = {
+    {.name = "write", .type = DocArgType::kPureToken, .token = "WRITE"},
+    {.name = "all", .type = DocArgType::kPureToken, .token = "ALL"},
+};
+
+constexpr DocArg kClientPauseArgs[] = {
+    {.name = "timeout", .type = DocArgType::kInteger},
+    {.name = "mode",
+     .type = DocArgType::kOneOf,
+     .since = "6.2.0",
+     .flags = kArgOptional,
+     .args = kClientPauseModeArgs},
+};
 
 // Sorted by name, for FindCommandDoc's binary search.
 constexpr DocArg kAclCatArgs[] = {
@@ -645,9 +666,20 @@ constexpr CommandDocEntry kEntries[] = {
      .since = "2.4.0",
      .group = "connection",
      .complexity = "Depends on subcommand."},
+    {.name = "client|caching",
+     .summary = "Instruct the server about tracking or not keys in the next request",
+     .since = "6.0.0",
+     .group = "connection",
+     .complexity = "O(1)",
+     .args = kClientCachingArgs},
     {.name = "client|getname",
      .summary = "Get the current connection name",
      .since = "2.6.9",
+     .group = "connection",
+     .complexity = "O(1)"},
+    {.name = "client|getredir",
+     .summary = "Get tracking notifications redirection client ID if any",
+     .since = "6.0.0",
      .group = "connection",
      .complexity = "O(1)"},
     {.name = "client|help",
@@ -687,31 +719,42 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientNoEvictArgs},
-    {.name = "client|no-touch",
-     .summary = "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
-     .since = "7.2.0",
+    {.name = "client|pause",
+     .summary = "Stop processing commands from clients for some time",
+     .since = "2.9.50",
      .group = "connection",
      .complexity = "O(1)",
-     .args = kClientNoTouchArgs},
+     .history = kClientPauseHistory,
+     .args = kClientPauseArgs},
     {.name = "client|reply",
      .summary = "Instruct the server whether to reply to commands",
      .since = "3.2.0",
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientReplyArgs},
-    {.name = "client|setinfo",
-     .summary = "Sets information specific to the client or connection.",
-     .since = "7.2.0",
-     .group = "connection",
-     .complexity = "O(1)",
-     .args = kClientSetinfoArgs,
-     .tips = kClientSetinfoTips},
     {.name = "client|setname",
      .summary = "Set the current connection name",
      .since = "2.6.9",
      .group = "connection",
      .complexity = "O(1)",
      .args = kClientSetnameArgs},
+    {.name = "client|tracking",
+     .summary = "Enable or disable server assisted client side caching support",
+     .since = "6.0.0",
+     .group = "connection",
+     .complexity = "O(1). Some options may introduce additional complexity.",
+     .args = kClientTrackingArgs},
+    {.name = "client|trackinginfo",
+     .summary =
+         "Return information about server assisted client side caching for the current connection",
+     .since = "6.2.0",
+     .group = "connection",
+     .complexity = "O(1)"},
+    {.name = "client|unpause",
+     .summary = "Resume processing of clients that were paused",
+     .since = "6.2.0",
+     .group = "connection",
+     .complexity = "O(N) Where N is the number of paused clients"},
     {.name = "command",
      .summary = "Get array of Redis command details",
      .since = "2.8.13",
@@ -861,6 +904,10 @@ constexpr CommandDocEntry kEntries[] = {
      .history = kInfoHistory,
      .args = kInfoArgs,
      .tips = kInfoTips},
+    {.name = "monitor",
+     .summary = "Listen for all requests received by the server in real time",
+     .since = "1.0.0",
+     .group = "server"},
     {.name = "ping",
      .summary = "Ping the server",
      .since = "1.0.0",

@@ -49,9 +49,15 @@ void ClientListCommand(RespSession& client, CommandArgs args);
 void ClientInfoCommand(RespSession& client, CommandArgs args);
 void ClientKillCommand(RespSession& client, CommandArgs args);
 void ClientReplyCommand(RespSession& client, CommandArgs args);
-void ClientSetInfoCommand(RespSession& client, CommandArgs args);
-void ClientNoOpCommand(RespSession& client, CommandArgs args);
+void ClientNoEvictCommand(RespSession& client, CommandArgs args);
 void ClientHelpCommand(RespSession& client, CommandArgs args);
+void MonitorCommand(RespSession& client, CommandArgs args);
+void ClientPauseCommand(RespSession& client, CommandArgs args);
+void ClientUnpauseCommand(RespSession& client, CommandArgs args);
+void ClientTrackingCommand(RespSession& client, CommandArgs args);
+void ClientCachingCommand(RespSession& client, CommandArgs args);
+void ClientGetRedirCommand(RespSession& client, CommandArgs args);
+void ClientTrackingInfoCommand(RespSession& client, CommandArgs args);
 
 // One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order (ends in "\n").
 std::string ClientLine(RespSession& client);

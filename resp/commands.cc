@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "resp/command_doc_data.h"
 #include "resp/command_handlers.h"
+#include "resp/front_end.h"
 #include "resp/session.h"
 #include "server/server.h"
 
@@ -41,17 +43,21 @@ const Command kPubsubSubcommands[] = {
 };
 
 const Command kClientSubcommands[] = {
+    {"caching", 3, kClientFastFlags, ClientCachingCommand, {}, "@slow @connection"},
     {"getname", 2, kClientFastFlags, ClientGetNameCommand, {}, "@slow @connection"},
+    {"getredir", 2, kClientFastFlags, ClientGetRedirCommand, {}, "@slow @connection"},
     {"help", 2, kHelpFlags, ClientHelpCommand, {}, "@slow @connection"},
     {"id", 2, kClientFastFlags, ClientIdCommand, {}, "@slow @connection"},
     {"info", 2, kClientFastFlags, ClientInfoCommand, {}, "@slow @connection"},
     {"kill", -3, kClientFlags, ClientKillCommand, {}, "@admin @slow @dangerous @connection"},
     {"list", -2, kClientFlags, ClientListCommand, {}, "@admin @slow @dangerous @connection"},
-    {"no-evict", 3, kClientFlags, ClientNoOpCommand, {}, "@admin @slow @dangerous @connection"},
-    {"no-touch", 3, kClientFastFlags, ClientNoOpCommand, {}, "@slow @connection"},
+    {"no-evict", 3, kClientFlags, ClientNoEvictCommand, {}, "@admin @slow @dangerous @connection"},
+    {"pause", -3, kClientFlags, ClientPauseCommand, {}, "@admin @slow @dangerous @connection"},
     {"reply", 3, kClientFastFlags, ClientReplyCommand, {}, "@slow @connection"},
-    {"setinfo", 4, kClientFastFlags, ClientSetInfoCommand, {}, "@slow @connection"},
     {"setname", 3, kClientFastFlags, ClientSetNameCommand, {}, "@slow @connection"},
+    {"tracking", -3, kClientFastFlags, ClientTrackingCommand, {}, "@slow @connection"},
+    {"trackinginfo", 2, kClientFastFlags, ClientTrackingInfoCommand, {}, "@slow @connection"},
+    {"unpause", 2, kClientFlags, ClientUnpauseCommand, {}, "@admin @slow @dangerous @connection"},
 };
 
 const Command kConfigSubcommands[] = {
@@ -117,6 +123,12 @@ const Command kCommands[] = {
     {"function", -2, 0, nullptr, kFunctionSubcommands, "@slow"},
     {"hello", -1, kConnectionFlags | kCmdSentinel, HelloCommand, {}, "@fast @connection"},
     {"info", -1, kCmdLoading | kCmdStale | kCmdSentinel, InfoCommand, {}, "@slow @dangerous"},
+    {"monitor",
+     1,
+     kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale,
+     MonitorCommand,
+     {},
+     "@admin @slow @dangerous"},
     {"ping", -1, kCmdFast | kCmdSentinel | kCmdPubSubContext, PingCommand, {}, "@fast @connection"},
     {"psubscribe", -2, kSubscribeFlags, PSubscribeCommand, {}, "@pubsub @slow"},
     {"psync", -3, kSyncFlags, PsyncCommand, {}, "@admin @slow @dangerous"},
@@ -192,6 +204,7 @@ const Command* FindCommand(std::string_view name) { return FindIn(kCommands, nam
 
 void ReplyError(RespSession& client, std::string_view text) {
   ++client.server().stats().error_replies;
+  client.front().command_stats().RecordError(text);
   client.reply().Error(text);
 }
 
@@ -199,9 +212,16 @@ void ReplyArityError(RespSession& client, std::string_view full_name) {
   ReplyError(client, fmt::format(fmt::runtime(protocol::errors::kWrongArity), full_name));
 }
 
-void ExecuteCommand(RespSession& client, CommandArgs args) {
+CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
   Server& server = client.server();
   const Command* command = FindCommand(args[0]);
+  // CLIENT CACHING YES/NO applies to the next command only: any command but CLIENT ends it,
+  // even one refused (Redis's resetClient()).
+  if (TrackingState* tracking = client.tracking();
+      tracking != nullptr &&
+      (command == nullptr || command->subcommands.data() != kClientSubcommands)) {
+    tracking->caching = false;
+  }
   if (command == nullptr) {
     // Arguments are quoted one by one until 128 bytes of them are shown, each cut to what is
     // left of those 128 bytes, as Redis does.
@@ -212,7 +232,7 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     }
     ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
                                            args[0].substr(0, 128), shown)));
-    return;
+    return CommandOutcome::kRefused;
   }
   const Command* top = command;
   const Command* sub = nullptr;
@@ -221,7 +241,7 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     if (sub == nullptr) {
       ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
                                              args[1].substr(0, 128), UpperCase(command->name))));
-      return;
+      return CommandOutcome::kRefused;
     }
     command = sub;
   }
@@ -234,24 +254,45 @@ void ExecuteCommand(RespSession& client, CommandArgs args) {
     }
     return name;
   };
+  CommandStats& stats = client.front().command_stats();
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
+    stats.RecordRejected(top, sub);
     ReplyArityError(client, full_name());
-    return;
+    return CommandOutcome::kRefused;
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
+    stats.RecordRejected(top, sub);
     ReplyError(client, protocol::errors::kNoAuth);
-    return;
+    return CommandOutcome::kRefused;
   }
   // Redis checks ACLs after authentication, before the subscribed-context rule.
-  if (!AclAllowsCommand(client, *top, sub)) return;
+  if (!AclAllowsCommand(client, *top, sub)) {
+    stats.RecordRejected(top, sub);
+    return CommandOutcome::kRefused;
+  }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
+    stats.RecordRejected(top, sub);
     ReplyError(client,
                fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
-    return;
+    return CommandOutcome::kRefused;
+  }
+  // CLIENT PAUSE holds a command that passed the checks (replicas are never paused).
+  if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(command->flags)) {
+    client.Postpone();
+    return CommandOutcome::kPostponed;
   }
   client.set_last_command(top, sub);
   ++server.stats().commands_processed;
+  uint64_t errors_before = server.stats().error_replies;
+  auto start = std::chrono::steady_clock::now();
   command->handler(client, args);
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
+  stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
+                   server.stats().error_replies > errors_before);
+  return CommandOutcome::kRan;
 }
 
 void ReplyHelp(RespSession& client, std::string_view name,

@@ -52,7 +52,12 @@ struct Command {
 
 // Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication and the
 // RESP2 subscribed-state rule, then runs it, replying with Redis's exact errors otherwise.
-void ExecuteCommand(RespSession& client, CommandArgs args);
+enum class CommandOutcome : uint8_t {
+  kRefused,    // not run: unknown, wrong arity, NOAUTH, subscribed context (an error replied)
+  kRan,        // the handler ran (RespSession::last_run_command() is the command)
+  kPostponed,  // CLIENT PAUSE holds it: nothing done, the client is postponed
+};
+CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args);
 
 // Every top-level command, in table order (COMMAND, COMMAND COUNT, COMMAND DOCS).
 std::span<const Command> AllCommands();

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,14 +39,20 @@ bool ValidName(std::string_view name) {
   return true;
 }
 
+// CLIENT LIST's flags=, in Redis 7.0's order (getClientInfoString).
 std::string ClientFlags(const RespSession& client) {
-  char flags[8];
+  char flags[16];
   size_t n = 0;
+  if (client.monitor()) flags[n++] = 'O';
   if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
-  if (client.is_unix()) flags[n++] = 'U';
+  if (client.blocked() || client.postponed()) flags[n++] = 'b';
+  if (client.tracking() != nullptr) flags[n++] = 't';
+  if (client.tracking() != nullptr && client.tracking()->bcast) flags[n++] = 'B';
   if (client.close_after_reply()) flags[n++] = 'c';
+  if (client.is_unix()) flags[n++] = 'U';
+  if (client.no_evict()) flags[n++] = 'e';
   if (n == 0) flags[n++] = 'N';
   return std::string(flags, n);
 }
@@ -84,6 +92,12 @@ std::vector<RespSession*> RespClients(Server& server) {
   return clients;
 }
 
+// Whether one prefix starts the other (Redis's stringCheckPrefix): such prefixes overlap.
+bool PrefixesOverlap(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  return a.substr(0, n) == b.substr(0, n);
+}
+
 }  // namespace
 
 // One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order.
@@ -91,20 +105,21 @@ std::string ClientLine(RespSession& client) {
   Server& server = client.server();
   uint64_t now = server.now_ms();
   const OutQueue& out = client.output();
-  size_t qbuf = client.input_buffered();
-  size_t qbuf_free = client.input_capacity() - qbuf;
+  size_t qbuf = client.query_buffer_bytes();
+  size_t qbuf_free = client.input_capacity() > qbuf ? client.input_capacity() - qbuf : 0;
   size_t omem = out.bytes();
-  size_t tot_mem = sizeof(RespSession) + client.input_capacity() + omem;
+  size_t tot_mem = client.memory_usage();
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
-      "omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}\n",
+      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
+      "omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
       client.id(), client.peer(), client.local(), client.fd(), client.name(),
       (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
       ClientFlags(client), client.db(), client.count(SubKind::kChannel),
       client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw", client.last_command(),
-      client.user().name(), client.resp());
+      client.argv_bytes(), out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw",
+      client.last_command(), client.user().name(),
+      client.tracking() != nullptr ? client.tracking()->redirect : -1, client.resp());
 }
 
 void PingCommand(RespSession& client, CommandArgs args) {
@@ -393,29 +408,9 @@ void ClientReplyCommand(RespSession& client, CommandArgs args) {
   }
 }
 
-void ClientSetInfoCommand(RespSession& client, CommandArgs args) {
-  // CLIENT SETINFO arrived in Redis 7.2; clients send it on connect and ignore errors, but
-  // answering it keeps their logs clean and CLIENT LIST informative.
-  bool is_name = EqualsIgnoreCase(args[2], "lib-name");
-  if (!is_name && !EqualsIgnoreCase(args[2], "lib-ver")) {
-    ReplyError(client, fmt::format("ERR Unrecognized option '{}'", args[2]));
-    return;
-  }
-  if (!ValidName(args[3])) {
-    ReplyError(client, fmt::format("ERR {} cannot contain spaces, newlines or special characters.",
-                                   is_name ? "lib-name" : "lib-ver"));
-    return;
-  }
-  if (is_name) {
-    client.set_lib_name(std::string(args[3]));
-  } else {
-    client.set_lib_ver(std::string(args[3]));
-  }
-  client.reply().SimpleString("OK");
-}
-
-void ClientNoOpCommand(RespSession& client, CommandArgs args) {
+void ClientNoEvictCommand(RespSession& client, CommandArgs args) {
   if (EqualsIgnoreCase(args[2], "on") || EqualsIgnoreCase(args[2], "off")) {
+    client.set_no_evict(EqualsIgnoreCase(args[2], "on"));
     client.reply().SimpleString("OK");
   } else {
     ReplyError(client, protocol::errors::kSyntax);
@@ -423,7 +418,12 @@ void ClientNoOpCommand(RespSession& client, CommandArgs args) {
 }
 
 void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
+  // Redis 7.0.15's text, without the UNBLOCK herald does not have.
   static constexpr std::string_view kLines[] = {
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -444,20 +444,244 @@ void ClientHelpCommand(RespSession& client, CommandArgs /*args*/) {
       "      Kill connections authenticated by <username>.",
       "    * SKIPME (YES|NO)",
       "      Skip killing current connection (default: yes).",
-      "    * ID <client-id>",
-      "      Kill connections by client id.",
       "LIST [options ...]",
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
-      "SETINFO <LIB-NAME|LIB-VER> <value>",
-      "    Set client library name or version.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
   };
   ReplyHelp(client, "client", kLines);
+}
+
+// CLIENT TRACKING (ON|OFF) [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]:
+// Redis's checks and errors in Redis's order (networking.c); nothing is ever invalidated.
+void ClientTrackingCommand(RespSession& client, CommandArgs args) {
+  int64_t redirect = 0;
+  bool bcast = false, optin = false, optout = false, noloop = false;
+  std::vector<std::string_view> prefixes;
+  for (size_t j = 3; j < args.size(); ++j) {
+    bool more = j + 1 < args.size();
+    if (EqualsIgnoreCase(args[j], "redirect") && more) {
+      ++j;
+      if (redirect != 0) {
+        ReplyError(client, "ERR A client can only redirect to a single other client");
+        return;
+      }
+      if (!protocol::ParseInt64(args[j], &redirect)) {
+        ReplyError(client, protocol::errors::kNotInteger);
+        return;
+      }
+      bool found = false;
+      for (RespSession* other : RespClients(client.server())) {
+        found = found || (redirect > 0 && other->id() == static_cast<uint64_t>(redirect));
+      }
+      if (!found) {
+        ReplyError(client, "ERR The client ID you want redirect to does not exist");
+        return;
+      }
+    } else if (EqualsIgnoreCase(args[j], "bcast")) {
+      bcast = true;
+    } else if (EqualsIgnoreCase(args[j], "optin")) {
+      optin = true;
+    } else if (EqualsIgnoreCase(args[j], "optout")) {
+      optout = true;
+    } else if (EqualsIgnoreCase(args[j], "noloop")) {
+      noloop = true;
+    } else if (EqualsIgnoreCase(args[j], "prefix") && more) {
+      prefixes.push_back(args[++j]);
+    } else {
+      ReplyError(client, protocol::errors::kSyntax);
+      return;
+    }
+  }
+  if (EqualsIgnoreCase(args[2], "off")) {
+    client.DisableTracking();
+    client.reply().SimpleString("OK");
+    return;
+  }
+  if (!EqualsIgnoreCase(args[2], "on")) {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  const TrackingState* now = client.tracking();
+  if (!bcast && !prefixes.empty()) {
+    ReplyError(client, "ERR PREFIX option requires BCAST mode to be enabled");
+    return;
+  }
+  if (now != nullptr && now->bcast != bcast) {
+    ReplyError(client,
+               "ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast && (optin || optout)) {
+    ReplyError(client, "ERR OPTIN and OPTOUT are not compatible with BCAST");
+    return;
+  }
+  if (optin && optout) {
+    ReplyError(client, "ERR You can't specify both OPTIN mode and OPTOUT mode");
+    return;
+  }
+  if (now != nullptr && ((optin && now->optout) || (optout && now->optin))) {
+    ReplyError(client,
+               "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+               "and then re-enabling it with a different mode.");
+    return;
+  }
+  if (bcast) {
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      if (now != nullptr) {
+        for (const std::string& existing : now->prefixes) {
+          if (PrefixesOverlap(existing, prefixes[i])) {
+            ReplyError(client, fmt::format("ERR Prefix '{}' overlaps with an existing prefix "
+                                           "'{}'. Prefixes for a single client must not overlap.",
+                                           prefixes[i], existing));
+            return;
+          }
+        }
+      }
+      for (size_t j = i + 1; j < prefixes.size(); ++j) {
+        if (PrefixesOverlap(prefixes[i], prefixes[j])) {
+          ReplyError(client, fmt::format("ERR Prefix '{}' overlaps with another provided prefix "
+                                         "'{}'. Prefixes for a single client must not overlap.",
+                                         prefixes[i], prefixes[j]));
+          return;
+        }
+      }
+    }
+  }
+  // Re-enabling keeps the BCAST prefixes and replaces the other options (enableTracking()).
+  TrackingState& state = client.EnableTracking();
+  state.redirect = redirect;
+  state.bcast = bcast;
+  state.optin = optin;
+  state.optout = optout;
+  state.noloop = noloop;
+  if (bcast && prefixes.empty()) state.prefixes.emplace();
+  for (std::string_view prefix : prefixes) state.prefixes.emplace(prefix);
+  client.reply().SimpleString("OK");
+}
+
+void ClientCachingCommand(RespSession& client, CommandArgs args) {
+  TrackingState* state = client.tracking();
+  if (state == nullptr) {
+    ReplyError(client,
+               "ERR CLIENT CACHING can be called only when the client is in tracking mode with "
+               "OPTIN or OPTOUT mode enabled");
+    return;
+  }
+  if (EqualsIgnoreCase(args[2], "yes")) {
+    if (!state->optin) {
+      ReplyError(client,
+                 "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (EqualsIgnoreCase(args[2], "no")) {
+    if (!state->optout) {
+      ReplyError(client,
+                 "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    ReplyError(client, protocol::errors::kSyntax);
+    return;
+  }
+  state->caching = true;
+  client.reply().SimpleString("OK");
+}
+
+void ClientGetRedirCommand(RespSession& client, CommandArgs /*args*/) {
+  client.reply().Integer(client.tracking() != nullptr ? client.tracking()->redirect : -1);
+}
+
+void ClientTrackingInfoCommand(RespSession& client, CommandArgs /*args*/) {
+  const TrackingState* state = client.tracking();
+  std::vector<std::string_view> flags;
+  flags.push_back(state != nullptr ? "on" : "off");
+  if (state != nullptr) {
+    if (state->bcast) flags.push_back("bcast");
+    if (state->optin) flags.push_back("optin");
+    if (state->optin && state->caching) flags.push_back("caching-yes");
+    if (state->optout) flags.push_back("optout");
+    if (state->optout && state->caching) flags.push_back("caching-no");
+    if (state->noloop) flags.push_back("noloop");
+  }
+  protocol::RespWriter& reply = client.reply();
+  reply.MapHeader(3);
+  reply.Bulk("flags");
+  reply.SetHeader(flags.size());
+  for (std::string_view flag : flags) reply.Bulk(flag);
+  reply.Bulk("redirect");
+  reply.Integer(state != nullptr ? state->redirect : -1);
+  reply.Bulk("prefixes");
+  reply.ArrayHeader(state != nullptr ? state->prefixes.size() : 0);
+  if (state != nullptr) {
+    for (const std::string& prefix : state->prefixes) reply.Bulk(prefix);
+  }
+}
+
+// CLIENT PAUSE <timeout> [WRITE|ALL]: the mode is checked first, then the timeout, as Redis does.
+void ClientPauseCommand(RespSession& client, CommandArgs args) {
+  if (args.size() > 4) {
+    ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for "
+                                   "'{}'. Try CLIENT HELP.",
+                                   args[1].substr(0, 128)));
+    return;
+  }
+  PauseType type = PauseType::kAll;
+  if (args.size() == 4) {
+    if (EqualsIgnoreCase(args[3], "write")) {
+      type = PauseType::kWrite;
+    } else if (!EqualsIgnoreCase(args[3], "all")) {
+      ReplyError(client, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  }
+  int64_t timeout = 0;
+  if (!protocol::ParseInt64(args[2], &timeout)) {
+    ReplyError(client, "ERR timeout is not an integer or out of range");
+    return;
+  }
+  if (timeout < 0) {
+    ReplyError(client, "ERR timeout is negative");
+    return;
+  }
+  // Redis adds the timeout to its unix time in milliseconds; a sum that overflows wraps into the
+  // past, so such a pause ends at once.
+  auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  uint64_t now = client.server().now_ms();
+  client.front().Pause(timeout > INT64_MAX - unix_ms ? 0 : now + static_cast<uint64_t>(timeout),
+                       type);
+  client.reply().SimpleString("OK");
+}
+
+void ClientUnpauseCommand(RespSession& client, CommandArgs /*args*/) {
+  client.front().Unpause();
+  client.reply().SimpleString("OK");
+}
+
+// MONITOR: a replica cannot become a monitor, and a monitor gets no second +OK (Redis returns
+// silently for both).
+void MonitorCommand(RespSession& client, CommandArgs /*args*/) {
+  if (client.monitor() || client.link_role() != LinkRole::kClient) return;
+  client.StartMonitor();
+  client.reply().SimpleString("OK");
 }
 
 }  // namespace herald::resp

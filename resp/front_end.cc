@@ -1,6 +1,16 @@
 #include "resp/front_end.h"
 
+#include <fmt/format.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "protocol/numbers.h"
 #include "resp/command_handlers.h"
+#include "resp/commands.h"
 #include "resp/replication.h"
 #include "resp/session.h"
 
@@ -9,8 +19,12 @@ namespace herald::resp {
 using server::Server;
 
 RespFrontEnd::RespFrontEnd(Server* server)
-    : server_(server), replication_(std::make_unique<ReplicationManager>(this)) {
+    : server_(server),
+      replication_(std::make_unique<ReplicationManager>(this)),
+      start_unix_time_(static_cast<int64_t>(std::time(nullptr))) {
   server_->AddPart(this);
+  uv_timer_init(server_->loop(), &pause_timer_);
+  pause_timer_.data = this;
 }
 
 RespFrontEnd::~RespFrontEnd() = default;
@@ -25,12 +39,157 @@ void RespFrontEnd::OnListening() { replication_->Start(); }
 
 void RespFrontEnd::OnCron() { replication_->Cron(); }
 
-void RespFrontEnd::OnShutdown() { replication_->Shutdown(); }
+void RespFrontEnd::OnShutdown() {
+  replication_->Shutdown();
+  if (!pause_timer_closed_) {
+    pause_timer_closed_ = true;
+    uv_close(reinterpret_cast<uv_handle_t*>(&pause_timer_), nullptr);
+  }
+}
+
+void RespFrontEnd::Pause(uint64_t end_ms, PauseType type) {
+  if (pause_type_ == PauseType::kNone) {
+    pause_type_ = type;
+    pause_end_ms_ = end_ms;
+  } else {
+    pause_type_ = std::max(pause_type_, type);
+    pause_end_ms_ = std::max(pause_end_ms_, end_ms);
+  }
+  if (pause_timer_closed_) return;
+  uint64_t now = server_->now_ms();
+  uv_timer_start(
+      &pause_timer_,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<RespFrontEnd*>(timer->data);
+        if (self->pause_type_ != PauseType::kNone &&
+            self->server_->now_ms() >= self->pause_end_ms_) {
+          self->Unpause();
+        }
+      },
+      pause_end_ms_ > now ? pause_end_ms_ - now : 0, 0);
+}
+
+void RespFrontEnd::Unpause() {
+  pause_type_ = PauseType::kNone;
+  pause_end_ms_ = 0;
+  if (!pause_timer_closed_) uv_timer_stop(&pause_timer_);
+  std::vector<RespSession*> waiting;
+  waiting.swap(postponed_);
+  for (RespSession* session : waiting) session->ResumePostponed();
+}
+
+bool RespFrontEnd::MustPostpone(uint32_t command_flags) {
+  if (pause_type_ == PauseType::kNone) return false;
+  if (server_->now_ms() >= pause_end_ms_) {
+    Unpause();
+    return false;
+  }
+  return pause_type_ == PauseType::kAll || (command_flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+}
+
+void RespFrontEnd::Postpone(RespSession* session) { postponed_.push_back(session); }
+
+void RespFrontEnd::ForgetPostponed(RespSession* session) { std::erase(postponed_, session); }
 
 std::string RespFrontEnd::OnConfigChanged(std::string_view name) {
   replication_->ApplyConfig(name);
   if (name == "requirepass") SyncRequirepass(*server_);
   return {};
+}
+
+void RespFrontEnd::AddMonitor(RespSession* session) { monitors_.push_back(session); }
+
+void RespFrontEnd::RemoveMonitor(RespSession* session) { std::erase(monitors_, session); }
+
+namespace {
+
+// Redis's sdscatrepr: quoted, with C escapes for the unprintable.
+void AppendQuoted(std::string* out, std::string_view arg) {
+  out->push_back('"');
+  for (char ch : arg) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\':
+      case '"':
+        out->push_back('\\');
+        out->push_back(ch);
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\a':
+        out->append("\\a");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      default:
+        if (c >= 0x20 && c <= 0x7e) {
+          out->push_back(ch);
+        } else {
+          fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+// The arguments Redis redacts as it runs AUTH and HELLO: every password and user name.
+std::vector<bool> Redacted(std::span<const std::string_view> args) {
+  std::vector<bool> redacted(args.size(), false);
+  if (protocol::EqualsIgnoreCase(args[0], "auth")) {
+    if (args.size() <= 3) {
+      for (size_t i = 1; i < args.size(); ++i) redacted[i] = true;
+    }
+  } else if (protocol::EqualsIgnoreCase(args[0], "hello")) {
+    int64_t version = 0;
+    if (args.size() >= 2 &&
+        (!protocol::ParseInt64(args[1], &version) || version < 2 || version > 3)) {
+      return redacted;
+    }
+    for (size_t j = 2; j < args.size(); ++j) {
+      size_t more = args.size() - j - 1;
+      if (protocol::EqualsIgnoreCase(args[j], "auth") && more >= 2) {
+        redacted[j + 1] = redacted[j + 2] = true;
+        j += 2;
+      } else if (protocol::EqualsIgnoreCase(args[j], "setname") && more >= 1) {
+        j += 1;
+      } else {
+        break;
+      }
+    }
+  }
+  return redacted;
+}
+
+}  // namespace
+
+void RespFrontEnd::FeedMonitors(RespSession& from, std::span<const std::string_view> args) {
+  const Command* command = from.last_run_command();
+  if (command == nullptr || (command->flags & kCmdAdmin) != 0 || args.empty()) return;
+  timeval now;
+  gettimeofday(&now, nullptr);
+  std::string line =
+      fmt::format("+{}.{:06} ", static_cast<long>(now.tv_sec), static_cast<long>(now.tv_usec));
+  if (from.is_unix()) {
+    fmt::format_to(std::back_inserter(line), "[{} unix:{}]", from.db(),
+                   server_->config().unixsocket);
+  } else {
+    fmt::format_to(std::back_inserter(line), "[{} {}]", from.db(), from.peer());
+  }
+  std::vector<bool> redacted = Redacted(args);
+  for (size_t i = 0; i < args.size(); ++i) {
+    line.push_back(' ');
+    AppendQuoted(&line, redacted[i] ? std::string_view("(redacted)") : args[i]);
+  }
+  line.append("\r\n");
+  for (RespSession* monitor : monitors_) monitor->Queue(line);
 }
 
 }  // namespace herald::resp

@@ -1,15 +1,24 @@
 #pragma once
 
+#include <uv.h>
+
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "resp/command_stats.h"
 #include "server/server.h"
 
 namespace herald::resp {
 
 class ReplicationManager;
+class RespSession;
+
+// CLIENT PAUSE modes, weakest first.
+enum class PauseType : uint8_t { kNone, kWrite, kAll };
 
 // The RESP front end as one part of the server: it opens the RESP listeners (port, bind,
 // unixsocket), creates a RespSession for each client, and owns what RESP clients share: the
@@ -34,6 +43,36 @@ class RespFrontEnd final : public server::ServerPart {
   std::string& reply_scratch() { return reply_scratch_; }
   // Likewise for the arguments of the request being run (RequestParser::set_args_storage).
   std::vector<std::string_view>& args_scratch() { return args_scratch_; }
+  // The unix time the server started at: INFO's rdb_last_save_time (Redis sets it at start-up
+  // and herald never saves).
+  int64_t start_unix_time() const { return start_unix_time_; }
+  // INFO commandstats, errorstats, latencystats.
+  CommandStats& command_stats() { return command_stats_; }
+  // Clients with CLIENT TRACKING on (INFO tracking_clients); kept by RespSession.
+  size_t& tracking_clients() { return tracking_clients_; }
+
+  // CLIENT PAUSE: until `end_ms` (server.now_ms() clock), with `type`. An ongoing pause is only
+  // extended and strengthened, as in Redis, until Unpause().
+  void Pause(uint64_t end_ms, PauseType type);
+  // Ends the pause and resumes every postponed client, oldest first.
+  void Unpause();
+  // Whether a command with these flags (resp/commands.h) must wait: every command under ALL,
+  // write and may-replicate ones (PUBLISH) under WRITE. Ends an expired pause first.
+  bool MustPostpone(uint32_t command_flags);
+  // A client whose command waits for the pause to end; it is resumed by Unpause(). Forget()
+  // drops one that closes.
+  void Postpone(RespSession* session);
+  void ForgetPostponed(RespSession* session);
+  // INFO blocked_clients counts them.
+  size_t postponed_count() const { return postponed_.size(); }
+
+  // MONITOR: the clients in monitor mode, and the line each of them gets for a command `from`
+  // ran (Redis's replicationFeedMonitors: time, db, address, the arguments quoted, AUTH and
+  // HELLO AUTH passwords redacted; admin commands are not shown).
+  void AddMonitor(RespSession* session);
+  void RemoveMonitor(RespSession* session);
+  bool has_monitors() const { return !monitors_.empty(); }
+  void FeedMonitors(RespSession& from, std::span<const std::string_view> args);
 
   void OnListening() override;
   void OnCron() override;
@@ -45,6 +84,15 @@ class RespFrontEnd final : public server::ServerPart {
   std::unique_ptr<ReplicationManager> replication_;
   std::string reply_scratch_;
   std::vector<std::string_view> args_scratch_;
+  int64_t start_unix_time_ = 0;
+  size_t tracking_clients_ = 0;
+  CommandStats command_stats_;
+  PauseType pause_type_ = PauseType::kNone;
+  uint64_t pause_end_ms_ = 0;
+  uv_timer_t pause_timer_;
+  bool pause_timer_closed_ = false;
+  std::vector<RespSession*> postponed_;
+  std::vector<RespSession*> monitors_;
 };
 
 }  // namespace herald::resp

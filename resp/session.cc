@@ -43,7 +43,8 @@ ClientClass RespSession::output_class() const {
 
 // As in Redis, a client blocked in WAIT and our master link are never closed for being idle.
 bool RespSession::idle_timeout_applies() const {
-  return link_role_ == LinkRole::kClient && !blocked_ && Connection::idle_timeout_applies();
+  return link_role_ == LinkRole::kClient && !blocked_ && !monitor_ &&
+         Connection::idle_timeout_applies();
 }
 
 void RespSession::Unblock(std::string_view reply) {
@@ -65,7 +66,7 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
 
 size_t RespSession::ProcessInput(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && !closing() && !close_after_reply() && !blocked_) {
+  while (used < data.size() && !closing() && !close_after_reply() && !blocked_ && !postponed_) {
     parser_.limits().unauthenticated = !authenticated_;
     parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
     size_t consumed = 0;
@@ -79,13 +80,16 @@ size_t RespSession::ProcessInput(std::string_view data) {
       line.append("\r\n");
       Queue(line);
       ++server_->stats().error_replies;
+      front_->command_stats().RecordError(line.substr(1));
       CloseAfterReply();
       parser_.Reset();
       return data.size();
     }
-    used += consumed;
     const auto& args = parser_.args();
-    if (args.empty()) continue;
+    if (args.empty()) {
+      used += consumed;
+      continue;
+    }
     // An HTTP request sent to the RESP port: drop it silently as Redis does, so a browser or a
     // cross-protocol attack cannot make us answer anything.
     if (protocol::EqualsIgnoreCase(args[0], "post") ||
@@ -98,8 +102,24 @@ size_t RespSession::ProcessInput(std::string_view data) {
       return data.size();
     }
     front_->reply_scratch().clear();
-    ExecuteCommand(*this, CommandArgs(args.data(), args.size()));
+    CommandArgs command_args(args.data(), args.size());
+    running_ = true;
+    running_input_bytes_ = data.size() - used;
+    running_argv_bytes_ = 0;
+    for (std::string_view arg : command_args) running_argv_bytes_ += arg.size();
+    CommandOutcome outcome = ExecuteCommand(*this, command_args);
+    running_ = false;
+    if (outcome == CommandOutcome::kPostponed) {
+      // Postponed by CLIENT PAUSE: the request stays in the input, parsed again once resumed.
+      parser_.Reset();
+      break;
+    }
+    used += consumed;
     FinishCommand();
+    // After the reply, as Redis does: a monitor sees its own PING answered, then fed.
+    if (outcome == CommandOutcome::kRan && front_->has_monitors()) {
+      front_->FeedMonitors(*this, command_args);
+    }
   }
   return used;
 }
@@ -131,8 +151,24 @@ void RespSession::FinishCommand() {
   if (reply.capacity() > 64 * 1024) reply.shrink_to_fit();
 }
 
+TrackingState& RespSession::EnableTracking() {
+  if (!tracking_) {
+    tracking_ = std::make_unique<TrackingState>();
+    ++front_->tracking_clients();
+  }
+  return *tracking_;
+}
+
+void RespSession::DisableTracking() {
+  if (!tracking_) return;
+  tracking_.reset();
+  --front_->tracking_clients();
+}
+
 void RespSession::Reset() {
   server_->broker().UnsubscribeAll(this);
+  DisableTracking();
+  StopMonitor();
   set_resp(2);
   db_ = 0;
   if (names_) names_->name.clear();
@@ -145,8 +181,35 @@ void RespSession::SetDefaultAuth() {
   authenticated_ = user_->nopass() && user_->enabled();
 }
 
+void RespSession::StartMonitor() {
+  if (monitor_) return;
+  monitor_ = true;
+  front_->AddMonitor(this);
+}
+
+void RespSession::StopMonitor() {
+  if (!monitor_) return;
+  monitor_ = false;
+  front_->RemoveMonitor(this);
+}
+
+void RespSession::Postpone() {
+  postponed_ = true;
+  front_->Postpone(this);
+}
+
+void RespSession::ResumePostponed() {
+  if (!postponed_) return;
+  postponed_ = false;
+  ResumeInput();
+}
+
 void RespSession::OnClosing() {
+  if (postponed_) front_->ForgetPostponed(this);
+  postponed_ = false;
   server_->broker().UnsubscribeAll(this);
+  DisableTracking();
+  StopMonitor();
   front_->replication().OnSessionClosing(this);
 }
 
@@ -189,6 +252,17 @@ ReplicaPeer& RespSession::replica_peer() {
 const ReplicaPeer& RespSession::replica_peer() const {
   static const ReplicaPeer none;
   return replica_peer_ ? *replica_peer_ : none;
+}
+
+size_t RespSession::memory_usage() const {
+  size_t total = sizeof(RespSession) + input_capacity() + output().bytes() + argv_bytes();
+  if (names_) total += sizeof(ClientNames) + names_->name.capacity();
+  if (tracking_) {
+    total += sizeof(TrackingState);
+    for (const std::string& prefix : tracking_->prefixes) total += 48 + prefix.capacity();
+  }
+  if (replica_peer_) total += sizeof(ReplicaPeer) + replica_peer_->announced_ip.capacity();
+  return total;
 }
 
 std::string RespSession::last_command() const {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,19 @@ enum class LinkRole : uint8_t {
   kReplica,  // one of our replicas (it sent PSYNC or SYNC): it receives the replication stream
              // and gets no replies to its later commands (REPLCONF ACK)
   kMaster,   // our own connection to our master (resp/replication.h)
+};
+
+// CLIENT TRACKING state (Redis's CLIENT_TRACKING_* flags). Herald has no keys, so nothing is
+// ever invalidated: the state is only kept to be reported back (TRACKINGINFO, GETREDIR, CLIENT
+// LIST) and checked as Redis checks it.
+struct TrackingState {
+  bool bcast = false;
+  bool optin = false;
+  bool optout = false;
+  bool noloop = false;
+  bool caching = false;            // CLIENT CACHING YES/NO, for the next command only
+  int64_t redirect = 0;            // REDIRECT <id>, 0 for none
+  std::set<std::string> prefixes;  // BCAST prefixes, sorted like Redis's rax
 };
 
 // What a connection announced with REPLCONF, and its progress once it is one of our replicas.
@@ -73,13 +87,12 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void SetDefaultAuth();
   int db() const { return db_; }
   void set_db(int db) { db_ = db; }
-  // CLIENT SETNAME / SETINFO, "" until set.
+  // CLIENT SETNAME, "" until set.
   const std::string& name() const { return names_ ? names_->name : Empty(); }
   void set_name(std::string name) { Names().name = std::move(name); }
-  const std::string& lib_name() const { return names_ ? names_->lib_name : Empty(); }
-  const std::string& lib_ver() const { return names_ ? names_->lib_ver : Empty(); }
-  void set_lib_name(std::string value) { Names().lib_name = std::move(value); }
-  void set_lib_ver(std::string value) { Names().lib_ver = std::move(value); }
+  // CLIENT NO-EVICT: only shown (flag `e`), herald evicts no clients for memory.
+  bool no_evict() const { return no_evict_; }
+  void set_no_evict(bool value) { no_evict_ = value; }
   ReplyMode reply_mode() const { return reply_mode_; }
   void set_reply_mode(ReplyMode mode) { reply_mode_ = mode; }
   // CLIENT LIST's cmd=: "publish", "client|list", "NULL" before the first command.
@@ -90,8 +103,19 @@ class RespSession : public server::Connection, public broker::Subscriber {
     last_command_ = command;
     last_subcommand_ = sub;
   }
+  // The command (or subcommand) that ran last; nullptr before the first.
+  const Command* last_run_command() const {
+    return last_subcommand_ != nullptr ? last_subcommand_ : last_command_;
+  }
   // RESP2 with at least one subscription: only the pub/sub commands may run.
   bool in_subscribed_context() const { return resp_ == 2 && total_count() > 0; }
+
+  // CLIENT TRACKING: nullptr when off.
+  TrackingState* tracking() { return tracking_.get(); }
+  const TrackingState* tracking() const { return tracking_.get(); }
+  // Turns tracking on (a fresh state) or off, keeping the front end's count of tracking clients.
+  TrackingState& EnableTracking();
+  void DisableTracking();
 
   LinkRole link_role() const { return link_role_; }
   void set_link_role(LinkRole role) { link_role_ = role; }
@@ -109,6 +133,24 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool blocked() const { return blocked_; }
   void Block() { blocked_ = true; }
   void Unblock(std::string_view reply);
+
+  // CLIENT LIST's qbuf and argv-mem: while a command runs, the unprocessed input including the
+  // request being run and the bytes of its arguments; otherwise the input kept for later and 0.
+  size_t query_buffer_bytes() const { return running_ ? running_input_bytes_ : input_buffered(); }
+  size_t argv_bytes() const { return running_ ? running_argv_bytes_ : 0; }
+  // What this client holds in memory (CLIENT LIST tot-mem): the object, its input buffer, its
+  // queued output, the running command's arguments and the optional parts.
+  size_t memory_usage() const;
+
+  // MONITOR: receives every command run by any client (RespFrontEnd::FeedMonitors()).
+  bool monitor() const { return monitor_; }
+  void StartMonitor();
+  void StopMonitor();
+
+  // CLIENT PAUSE: this client's next command waits, unparsed, until the pause ends.
+  bool postponed() const { return postponed_; }
+  void Postpone();
+  void ResumePostponed();
 
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
@@ -134,21 +176,26 @@ class RespSession : public server::Connection, public broker::Subscriber {
   std::shared_ptr<broker::AclUser> user_;
   int db_ = 0;
   ReplyMode reply_mode_ = ReplyMode::kOn;
+  bool no_evict_ = false;
   // Rarely set, so kept out of line: an idle connection pays one pointer for them.
   struct ClientNames {
     std::string name;
-    std::string lib_name;
-    std::string lib_ver;
   };
   static const std::string& Empty();
   ClientNames& Names();
   std::unique_ptr<ClientNames> names_;
   const Command* last_command_ = nullptr;
   const Command* last_subcommand_ = nullptr;
+  std::unique_ptr<TrackingState> tracking_;
   LinkRole link_role_ = LinkRole::kClient;
   std::unique_ptr<ReplicaPeer> replica_peer_;
   int64_t write_offset_ = 0;
   bool blocked_ = false;
+  bool postponed_ = false;
+  bool monitor_ = false;
+  bool running_ = false;  // inside ExecuteCommand
+  size_t running_input_bytes_ = 0;
+  size_t running_argv_bytes_ = 0;
 };
 
 }  // namespace herald::resp
