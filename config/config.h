@@ -41,6 +41,7 @@ struct Config {
   std::string aclfile;
   std::string acl_pubsub_default = "resetchannels";
   int64_t acllog_max_len = 128;
+  std::string enable_debug_command = "no";  // DEBUG: no | yes | local (loopback clients only)
   bool protected_mode = true;
   // 1 .. 4294967295 as in Redis (an unsigned int there).
   int64_t maxclients = 10000;

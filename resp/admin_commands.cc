@@ -397,6 +397,14 @@ void FunctionHelpCommand(RespSession& client, CommandArgs /*args*/) {
 }
 
 void DebugCommand(RespSession& client, CommandArgs args) {
+  const std::string& enabled = client.server().config().enable_debug_command;
+  if (enabled == "no" || (enabled == "local" && !client.peer_is_loopback())) {
+    ReplyError(client,
+               "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+               "\"local\", you can run it from a local connection, otherwise you need to set "
+               "this option in the configuration file, and then restart the server.");
+    return;
+  }
   std::string_view sub = args[1];
   size_t argc = args.size();
   if (EqualsIgnoreCase(sub, "help") && argc == 2) {

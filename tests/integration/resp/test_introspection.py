@@ -28,8 +28,16 @@ def client_field(line, name):
     return m.group(1).decode()
 
 
+class DebugRefusedTest(h.ServerTestCase):
+    # enable-debug-command no (the default): DEBUG is refused outright.
+    def test_refused(self):
+        self.assertEqual(self.connect().cmd("DEBUG", "LOG", "x"), h.RespError(
+            'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", '
+            "you can run it from a local connection, otherwise you need to set this option in "
+            "the configuration file, and then restart the server."))
+
+
 class DebugTest(h.ServerTestCase):
-    # Redis refuses DEBUG altogether unless enabled; herald accepts (and ignores) the directive.
     server_args = ("--enable-debug-command", "yes")
 
     def test_replies(self):
