@@ -8,7 +8,8 @@ namespace herald::broker {
 
 void ChannelHistory::DropOldest(Channel* channel) {
   const Message& oldest = channel->messages.front();
-  channel->dropped_max = oldest.id;
+  // An oversized message may have been recorded as dropped after this older one was kept.
+  channel->dropped_max = std::max(channel->dropped_max, oldest.id);
   channel->bytes -= oldest.payload.size();
   total_bytes_ -= oldest.payload.size();
   channel->messages.pop_front();
@@ -30,12 +31,21 @@ void ChannelHistory::Append(std::string_view channel_name, uint64_t id, uint64_t
   auto it = channels_.find(channel_name);
   if (it == channels_.end()) it = channels_.emplace(std::string(channel_name), Channel{}).first;
   Channel& channel = it->second;
+  if (payload.size() > limits_.max_bytes) {
+    // Bigger than the whole byte bound: keeping it would pin that much for gateway-history-age
+    // (a 64 MB PUBLISH nobody subscribed to). It is recorded as dropped, so a client resuming
+    // from before it is told about the gap; the older messages stay, they still fit.
+    channel.dropped_max = id;
+    ++evicted_;
+    ExpireChannel(&channel, now_ms);
+    return;
+  }
   channel.messages.push_back(Message{id, now_ms, std::string(payload)});
   ++message_count_;
   channel.bytes += payload.size();
   total_bytes_ += payload.size();
-  // The newest message always stays, even alone above the byte limit, so that a client that
-  // saw the previous one is not told about a gap it does not have.
+  // The newest message always stays (it fits, see above), so that a client that saw the
+  // previous one is not told about a gap it does not have.
   while (channel.messages.size() > 1 &&
          (channel.messages.size() > limits_.max_count || channel.bytes > limits_.max_bytes)) {
     DropOldest(&channel);

@@ -13,8 +13,9 @@ namespace herald::broker {
 
 // Bounded per-channel history of published messages, for resuming SSE / WebSocket / long-poll
 // clients from the last id they saw. Each channel keeps at most `max_count` messages and
-// `max_bytes` payload bytes, none older than `max_age_ms`; the oldest go first. Pure: the
-// caller passes the time.
+// `max_bytes` payload bytes, none older than `max_age_ms`; the oldest go first. A message whose
+// payload alone exceeds `max_bytes` is not kept at all but counted as dropped. Pure: the caller
+// passes the time.
 //
 // Gaps are never silent: for every channel the history remembers the highest id it dropped, and
 // when a channel's record goes away entirely (all its messages expired) that id is folded into

@@ -88,6 +88,19 @@ void Backlog::TrimHead() {
     if (head.start_offset + static_cast<int64_t>(head.bytes.size()) > first) break;
     blocks_.pop_front();
   }
+  if (blocks_.empty()) return;
+  // A block sized to one big command (a 64 MB PUBLISH) would otherwise stay until that much
+  // newer history pushed it out, long after most of it stopped being history. Once at least
+  // half of it is dead, its history part moves to a block of its own size; halving each time
+  // keeps the copying linear in the bytes appended, and the dead part never exceeds the live one.
+  Block& head = blocks_.front();
+  const size_t capacity = head.bytes.capacity();
+  const size_t dead = static_cast<size_t>(first - head.start_offset);
+  if (capacity <= block_size_ || dead < capacity / 2) return;
+  const std::string_view live = std::string_view(head.bytes.data(), head.bytes.size()).substr(dead);
+  // Copy() makes a full block, so a compacted tail is never appended to again: slices handed
+  // out earlier keep referring to the old block, which lives until the last of them goes.
+  head = {protocol::SharedBytes::Copy(live), first};
 }
 
 }  // namespace herald::repl

@@ -43,6 +43,10 @@ struct BacklogSlice {
 //   - histlen() = master_repl_offset() - first_byte_offset() + 1 <= size_limit(): the history is
 //     trimmed byte-exactly; memory is released a whole head block at a time, once no byte of
 //     that block is history any more.
+//   - A block bigger than the default size (one big append) is compacted once at least half of
+//     it is no longer history: the history part is copied into a block of its own size, so a
+//     64 MB command costs at most about 2 x repl-backlog-size once newer bytes follow it, and
+//     nothing at all once it is wholly trimmed.
 //   - A block dropped by the backlog survives as long as some replica's output queue still holds
 //     a slice of it (SharedBytes refcount), so a slow replica never forces a copy and a trim
 //     never invalidates bytes in flight. What a slow replica pins is bounded by its output
@@ -109,7 +113,8 @@ class Backlog {
   size_t size_limit() const { return size_limit_; }
   // Bytes allocated for the blocks the backlog itself still references (mem_replication_backlog
   // in INFO memory): the history plus the older bytes sharing its head block and the free space
-  // of the tail block, so at most size_limit() plus two blocks (or oversized appends).
+  // of the tail block, so at most size_limit() plus two default blocks, or twice size_limit()
+  // plus one block when the head block came from an oversized append.
   size_t memory() const;
   // Number of blocks the backlog references (for tests and diagnostics).
   size_t block_count() const { return blocks_.size(); }

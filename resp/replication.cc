@@ -70,6 +70,8 @@ ReplicationManager::ReplicationManager(RespFrontEnd* front)
   wait_timer_.data = this;
   server_->broker().set_id_source(this);
   no_replicas_since_ms_ = server_->now_ms();
+  // Gateway message ids are stream offsets, so with the gateway on the stream always runs.
+  backlog_active_ = server_->config().gateway_port != 0;
 }
 
 ReplicationManager::~ReplicationManager() { server_->broker().set_id_source(nullptr); }
@@ -83,6 +85,9 @@ bool ReplicationManager::master_link_up() const {
 void ReplicationManager::Start() {
   if (!is_replica()) return;
   const Config& cfg = server_->config();
+  // A replica always keeps the stream it receives, for its own replicas (Redis creates the
+  // backlog when the first sync completes; ours fills from then on too).
+  backlog_active_ = true;
   SetLogRole('S');
   phase_ = LinkPhase::kConnect;
   Log(LogLevel::kNotice, "Connecting to MASTER {}:{}", cfg.master_host, cfg.master_port);
@@ -107,6 +112,9 @@ uint64_t ReplicationManager::AssignId(const PublishEvent& event) {
   // A replica never propagates: what its master sent is forwarded as received (OnMasterInput),
   // and a PUBLISH run on the replica itself stays local, as in Redis.
   if (event.origin != PublishOrigin::kClient || is_replica()) return 0;
+  // Redis keeps no stream on a master without replicas and without a backlog: the offset stays
+  // where it is (0 on a fresh master) and the message costs nothing here.
+  if (!backlog_active_) return 0;
   scratch_.clear();
   protocol::RespWriter writer(&scratch_, 2);
   writer.ArrayHeader(3);
@@ -114,6 +122,8 @@ uint64_t ReplicationManager::AssignId(const PublishEvent& event) {
   writer.Bulk(event.channel);
   writer.Bulk(event.payload);
   AppendToStream(scratch_);
+  // One big PUBLISH must not leave its encoding allocated for good.
+  if (scratch_.capacity() > kScratchKeepBytes) std::string().swap(scratch_);
   return static_cast<uint64_t>(backlog_.master_repl_offset());
 }
 
@@ -143,6 +153,22 @@ void ReplicationManager::AppendToStream(std::string_view bytes) {
       replica->QueueShared(slice.block, slice.offset, slice.length);
     }
   }
+  // The slices are references: kept until the next append, a big command's block would outlive
+  // every queue and the backlog's own trimming.
+  slices_.clear();
+}
+
+// Redis's syncCommand: the first replica of a master without a backlog starts a new history,
+// since the offsets it skipped while no stream was kept cannot be continued by anyone. Only a
+// full resynchronization gets here (a partial one needs the backlog), and before
+// +FULLRESYNC is written, so the replica learns the new ID.
+void ReplicationManager::CreateBacklogIfNeeded() {
+  if (backlog_active_) return;
+  state_.ChangeReplicationId();
+  backlog_.Reset(backlog_.master_repl_offset());
+  backlog_active_ = true;
+  Log(LogLevel::kNotice, "Replication backlog created, my new replication IDs are '{}' and '{}'",
+      state_.replid(), state_.replid2());
 }
 
 void ReplicationManager::AttachReplica(RespSession& client) {
@@ -193,10 +219,16 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
     ReplyError(client, kPendingOutput);
     return;
   }
-  const repl::PsyncDecision decision = repl::DecidePsync(args[1], args[2], state_, backlog_);
+  repl::PsyncDecision decision = repl::DecidePsync(args[1], args[2], state_, backlog_);
   if (decision.outcome == repl::PsyncOutcome::kBadOffset) {
     ReplyError(client, protocol::errors::kNotInteger);
     return;
+  }
+  // Without a backlog nothing can be continued, not even "nothing missing" (Redis checks
+  // server.repl_backlog first).
+  if (!backlog_active_ && decision.outcome == repl::PsyncOutcome::kContinue) {
+    decision = {repl::PsyncOutcome::kFullResync, repl::PsyncReason::kNotInBacklog,
+                backlog_.master_repl_offset()};
   }
   Stats& stats = server_->stats();
   const std::string name = ReplicaName(client);
@@ -209,6 +241,7 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
     for (const repl::BacklogSlice& slice : slices_) {
       client.QueueShared(slice.block, slice.offset, slice.length);
     }
+    slices_.clear();
     ++stats.sync_partial_ok;
     Log(LogLevel::kNotice,
         "Partial resynchronization request from {} accepted. Sending {} bytes of backlog "
@@ -242,6 +275,7 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   if (args[1] != "?") ++stats.sync_partial_err;
   ++stats.sync_full;
   AttachReplica(client);
+  CreateBacklogIfNeeded();
   // An empty RDB in disk framing: the stream may follow at once (no ACK needed first), and a
   // Redis replica loads it as an empty data set.
   client.Queue(repl::FormatFullResync(state_.replid(), decision.offset));
@@ -265,6 +299,7 @@ void ReplicationManager::Sync(RespSession& client) {
   ++server_->stats().sync_full;
   client.replica_peer().pre_psync = true;
   AttachReplica(client);
+  CreateBacklogIfNeeded();
   client.Queue(repl::EmptyRdbPayload());
   Log(LogLevel::kNotice, "Synchronization with replica {} succeeded", ReplicaName(client));
 }
@@ -504,15 +539,26 @@ void ReplicationManager::Cron() {
     replica->Close();
   }
 
-  // repl-backlog-ttl: a master alone for that long frees its history, as Redis does. The offset
-  // and the replication ID stay, so positions keep their meaning; a replica asking for the
-  // forgotten bytes gets a full resync.
-  if (!is_replica() && replicas_.empty() && cfg.repl_backlog_ttl > 0 && backlog_.histlen() > 0 &&
+  // repl-backlog-ttl: a master alone for that long frees its backlog, as Redis's
+  // replicationCron does. Without the gateway the stream stops altogether: a new replication ID
+  // (the history cannot be continued any more), the offset stays put until a replica arrives
+  // and CreateBacklogIfNeeded() starts again. With the gateway, message ids are stream offsets,
+  // so only the history goes: offsets and the ID stay, and a replica asking for the forgotten
+  // bytes gets a full resync.
+  if (!is_replica() && replicas_.empty() && cfg.repl_backlog_ttl > 0 && backlog_active_ &&
       no_replicas_since_ms_ != 0 &&
       now - no_replicas_since_ms_ > static_cast<uint64_t>(cfg.repl_backlog_ttl) * 1000) {
-    Log(LogLevel::kNotice, "Replication backlog freed after {} seconds without connected replicas.",
-        cfg.repl_backlog_ttl);
-    backlog_.Reset(backlog_.master_repl_offset());
+    const bool keep_stream = cfg.gateway_port != 0;
+    if (!keep_stream || backlog_.histlen() > 0) {
+      Log(LogLevel::kNotice,
+          "Replication backlog freed after {} seconds without connected replicas.",
+          cfg.repl_backlog_ttl);
+      backlog_.Reset(backlog_.master_repl_offset());
+    }
+    if (!keep_stream) {
+      state_.ChangeReplicationId();
+      backlog_active_ = false;
+    }
   }
 }
 
@@ -596,10 +642,11 @@ void ReplicationManager::WriteInfo(std::string* out) const {
   field("master_replid2", state_.replid2());
   field("master_repl_offset", backlog_.master_repl_offset());
   field("second_repl_offset", state_.second_repl_offset());
-  field("repl_backlog_active", 1);
+  // Redis shows 0 for the first byte offset while there is no backlog.
+  field("repl_backlog_active", backlog_active_ ? 1 : 0);
   field("repl_backlog_size", backlog_.size_limit());
-  field("repl_backlog_first_byte_offset", backlog_.first_byte_offset());
-  field("repl_backlog_histlen", backlog_.histlen());
+  field("repl_backlog_first_byte_offset", backlog_active_ ? backlog_.first_byte_offset() : 0);
+  field("repl_backlog_histlen", backlog_active_ ? backlog_.histlen() : 0);
 }
 
 // ---------------------------------------------------------------------------------------------

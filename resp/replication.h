@@ -54,8 +54,11 @@ class MasterConnection final : public RespSession {
 // replicas get exactly the bytes its master sent (Redis's
 // replicationFeedStreamFromMasterStream).
 //
-// The backlog is always active, on masters without replicas too, so that offsets always
-// advance: they are the positions messages are resumed from.
+// As in Redis, a master keeps the stream only while someone needs it: the backlog is created
+// (with a new replication ID) when the first replica arrives, and freed repl-backlog-ttl seconds
+// after the last one left; in between the offset stays put and PUBLISH costs nothing here. With
+// the gateway on (gateway-port not 0) the stream always runs, because gateway message ids are
+// stream offsets: they are the positions messages are resumed from. A replica always keeps it.
 //
 // Single-threaded; every method runs on the loop.
 class ReplicationManager final : public broker::MessageIdSource {
@@ -129,6 +132,8 @@ class ReplicationManager final : public broker::MessageIdSource {
   // every replica.
   void AppendToStream(std::string_view bytes);
   void AttachReplica(RespSession& client);
+  // Starts the stream for the first replica of a master that keeps none (see above).
+  void CreateBacklogIfNeeded();
   // Closes every replica at the next loop turn (they reconnect and PSYNC).
   void DropReplicas(std::string_view why);
   std::string ReplicaName(const RespSession& replica) const;
@@ -156,6 +161,9 @@ class ReplicationManager final : public broker::MessageIdSource {
   RespFrontEnd* front_;
   server::Server* server_;
   repl::Backlog backlog_;
+  // Whether the stream is kept (Redis's server.repl_backlog != NULL). While false, backlog_
+  // holds only the offset.
+  bool backlog_active_ = false;
   repl::ReplicationState state_;
   // Our replicas, in the order they attached (INFO's slave0, slave1, ...).
   std::vector<RespSession*> replicas_;
@@ -163,6 +171,8 @@ class ReplicationManager final : public broker::MessageIdSource {
   // Scratch space reused by every append.
   std::vector<repl::BacklogSlice> slices_;
   std::string scratch_;
+  // Above this, scratch_ is freed after use instead of kept for the next PUBLISH.
+  static constexpr size_t kScratchKeepBytes = 64 * 1024;
   // Message-id line (MessageIdSource::line): where this node's continuous stream began and how
   // many times it restarted.
   int64_t line_start_ = 0;

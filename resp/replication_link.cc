@@ -128,6 +128,8 @@ void ReplicationManager::SetMaster(std::string host, int port) {
   server_->config_store().SetReplicaOf(std::move(host), port);
   CloseMasterConnection();
   if (was_master) psync_with_history_ = true;
+  // A replica keeps the stream it receives, for replicas of its own.
+  backlog_active_ = true;
   SetLogRole('S');
   phase_ = LinkPhase::kConnect;
   reconnect_delay_ms_ = 0;

@@ -232,12 +232,30 @@ void Connection::HandleRead(ssize_t nread, const uv_buf_t* buf) {
     Close();
     return;
   }
-  if (in_len_ == 0 && in_cap_ > 64 * 1024) {
+  if (in_len_ == 0 && in_cap_ > kKeptInputBytes) {
     // A big request is done: give its memory back.
     std::free(in_);
     in_ = nullptr;
     in_cap_ = 0;
   }
+}
+
+// Only when idle: while a big request is still arriving the buffer is about to be filled, and
+// shrinking it would only make the next reads copy it again. A request the parser has not
+// finished stays whole: the buffer keeps in_len_ bytes.
+void Connection::ShrinkInputIfIdle(uint64_t now_ms) {
+  if (in_cap_ <= kKeptInputBytes || in_cap_ - in_len_ < kKeptInputBytes) return;
+  if (now_ms - last_interaction_ms_ < kResizeIdleMs) return;
+  if (in_len_ == 0) {
+    std::free(in_);
+    in_ = nullptr;
+    in_cap_ = 0;
+    return;
+  }
+  char* shrunk = static_cast<char*>(std::realloc(in_, in_len_));
+  if (shrunk == nullptr) return;  // keeping the bigger buffer is fine
+  in_ = shrunk;
+  in_cap_ = in_len_;
 }
 
 void Connection::Queue(std::string_view bytes) {

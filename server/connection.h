@@ -96,6 +96,14 @@ class Connection {
   // every append and once per second by the server's cron (so the soft limit fires without
   // traffic).
   void CheckOutputLimits();
+  // Redis's clientsCronResizeQueryBuffer, called once per second by the server's cron: an input
+  // buffer grown for a big request but holding little, with no read for kResizeIdleMs, shrinks
+  // to what it holds (freed if empty). The output queue needs no such pass: it returns its
+  // memory as soon as it is written out.
+  void ShrinkInputIfIdle(uint64_t now_ms);
+  // Input buffers up to this size are kept as they are.
+  static constexpr size_t kKeptInputBytes = 64 * 1024;
+  static constexpr uint64_t kResizeIdleMs = 2000;
 
  protected:
   // Consumes complete requests from `data` and returns how many bytes were used; the rest is

@@ -305,6 +305,7 @@ void Server::Cron() {
   std::vector<Connection*> idle;
   for (Connection* connection : connections_) {
     if (!connection->output().empty()) connection->CheckOutputLimits();
+    connection->ShrinkInputIfIdle(now);
     // Like Redis, pub/sub subscribers are never closed for being idle.
     if (cfg.timeout > 0 && connection->idle_timeout_applies() &&
         now - connection->last_interaction_ms() > static_cast<uint64_t>(cfg.timeout) * 1000) {

@@ -411,6 +411,61 @@ class InfoRoleTest(ReplicationTestCase):
         self.assertEqual(c.cmd("ROLE"), [b"master", 0, []])
 
 
+class BacklogLifecycleTest(ReplicationTestCase):
+    """Redis keeps a replication stream only while it may be needed: no backlog and offset 0
+    until the first replica, a backlog with a new replication ID when it arrives, and the backlog
+    freed repl-backlog-ttl seconds after the last replica left (herald with its gateway off, as
+    the harness starts it)."""
+
+    def backlog_fields(self, node):
+        i = self.info(node)
+        return (i["repl_backlog_active"], i["master_repl_offset"], i["repl_backlog_histlen"],
+                i["repl_backlog_first_byte_offset"])
+
+    def test_backlog_created_for_the_first_replica_and_freed_after_ttl(self):
+        m = self.node()
+        self.assertEqual(self.backlog_fields(m), ("0", "0", "0", "0"))
+        first_replid = self.info(m)["master_replid"]
+        # Publishing without replicas does not move the offset.
+        self.publish_all(m, seq("alone", 5))
+        self.publish_all(m, ["y" * 100000])
+        self.assertEqual(self.backlog_fields(m), ("0", "0", "0", "0"))
+        self.assertEqual(self.info(m)["master_replid"], first_replid)
+
+        # The first replica creates the backlog, with a new replication ID.
+        r = self.node(*replicaof(m))
+        self.wait_link_up(r)
+        self.wait_replicas(m, 1)
+        mi = self.info(m)
+        self.assertEqual(mi["repl_backlog_active"], "1")
+        self.assertNotEqual(mi["master_replid"], first_replid)
+        self.assertEqual(mi["repl_backlog_first_byte_offset"], "1")
+        self.publish_all(m, seq("x", 10))
+        replid, offset = next(iter(self.wait_same_offsets(m, r)))
+        self.assertGreater(int(offset), 0)
+        mi = self.info(m)
+        self.assertEqual(mi["repl_backlog_histlen"], offset)
+
+        # Alone again: the backlog goes after repl-backlog-ttl seconds, and so does its ID.
+        self.assertEqual(m.admin.cmd("CONFIG", "SET", "repl-backlog-ttl", "1"), h.Status(b"OK"))
+        self.assertEqual(r.admin.cmd("REPLICAOF", "NO", "ONE"), h.Status(b"OK"))
+        self.wait_replicas(m, 0)
+        h.wait_until(lambda: self.info(m)["repl_backlog_active"] == "0",
+                     message="backlog freed after repl-backlog-ttl")
+        mi = self.info(m)
+        self.assertEqual((mi["master_repl_offset"], mi["repl_backlog_histlen"],
+                          mi["repl_backlog_first_byte_offset"]), (offset, "0", "0"))
+        self.assertNotEqual(mi["master_replid"], replid)
+        # The offset stays put again until the next replica.
+        self.publish_all(m, seq("z", 3))
+        self.assertEqual(self.info(m)["master_repl_offset"], offset)
+        self.assertEqual(r.admin.cmd("REPLICAOF", "127.0.0.1", str(m.port)), h.Status(b"OK"))
+        self.wait_link_up(r)
+        mi = self.info(m)
+        self.assertEqual(mi["repl_backlog_active"], "1")
+        self.assertEqual(mi["repl_backlog_first_byte_offset"], str(int(offset) + 1))
+
+
 @h.herald_only("exact bytes of herald's empty RDB, and a scripted replica")
 class ScriptedReplicaTest(ReplicationTestCase):
     """A raw socket speaks the replica side of the protocol to a herald master."""
@@ -444,7 +499,8 @@ class ScriptedReplicaTest(ReplicationTestCase):
         self.addCleanup(pub.close)
         pub.send(encode("PUBLISH", "before", "x"))
         pub.expect(b":0\r\n")
-        offset = len(encode("PUBLISH", "before", "x"))
+        # As in Redis, a master keeps no stream before its first replica: the offset stays 0.
+        offset = 0
         c = self.handshake(m)
         line = c.expect_match(rb"\+FULLRESYNC [0-9a-f]{40} %d\r\n" % offset)
         replid = line.split()[1].decode()

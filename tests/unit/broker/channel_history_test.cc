@@ -84,11 +84,45 @@ TEST_CASE("ChannelHistory reports a gap when the id is older than the history") 
   SUBCASE("byte limit keeps the newest message") {
     ChannelHistory history({.max_count = 10, .max_bytes = 5, .max_age_ms = 0});
     history.Append("a", 1, 0, "abc");
+    history.Append("a", 2, 0, "de");
+    history.Append("a", 3, 0, "fgh");
+    CHECK(Ids(history.Since("a", 2, 3, 0)) == std::vector<uint64_t>{3});
+    CHECK_FALSE(history.Since("a", 2, 3, 0).gap);
+    CHECK(history.Since("a", 0, 3, 0).gap);
+    CHECK(history.total_bytes() == 5);
+  }
+  SUBCASE("a message bigger than the byte limit is not kept but is a gap") {
+    ChannelHistory history({.max_count = 10, .max_bytes = 5, .max_age_ms = 0});
+    history.Append("a", 1, 0, "abc");
     history.Append("a", 2, 0, "defghij");
-    CHECK(Ids(history.Since("a", 1, 2, 0)) == std::vector<uint64_t>{2});
-    CHECK_FALSE(history.Since("a", 1, 2, 0).gap);
-    CHECK(history.Since("a", 0, 2, 0).gap);
-    CHECK(history.total_bytes() == 7);
+    CHECK(history.total_bytes() == 3);
+    CHECK(history.message_count() == 1);
+    CHECK(history.evicted() == 1);
+    // A client that saw 1 missed 2, and is told; one that saw 2 missed nothing.
+    auto range = history.Since("a", 1, 2, 0);
+    CHECK(range.gap);
+    CHECK(range.messages.empty());
+    CHECK_FALSE(history.Since("a", 2, 2, 0).gap);
+    // The older message is still sent to a client from before it, with the gap.
+    range = history.Since("a", 0, 2, 0);
+    CHECK(range.gap);
+    CHECK(Ids(range) == std::vector<uint64_t>{1});
+    // Dropping the older message later does not forget that 2 was dropped.
+    for (uint64_t id = 3; id <= 4; ++id) history.Append("a", id, 0, "xyz");
+    CHECK(history.Since("a", 1, 4, 0).gap);
+    CHECK(history.Since("a", 2, 4, 0).gap);  // 3 went for the byte limit
+    CHECK_FALSE(history.Since("a", 3, 4, 0).gap);
+  }
+  SUBCASE("an oversized first message of a channel leaves a record of the gap") {
+    ChannelHistory history({.max_count = 10, .max_bytes = 5, .max_age_ms = 0});
+    history.Append("b", 1, 0, "x");
+    history.Append("a", 2, 0, "0123456789");
+    CHECK(history.total_bytes() == 1);
+    CHECK(history.Since("a", 1, 2, 0).gap);
+    CHECK(history.Since("a", 1, 2, 0).messages.empty());
+    CHECK_FALSE(history.Since("a", 2, 2, 0).gap);
+    CHECK_FALSE(history.Since("b", 0, 2, 0).gap);
+    CHECK(history.SinceMatching("*", 1, 2, 0).gap);
   }
   SUBCASE("age limit, also after the channel record is gone") {
     ChannelHistory history({.max_count = 10, .max_bytes = 1000, .max_age_ms = 100});
