@@ -11,6 +11,7 @@
 #include "config/address_rule.h"
 #include "gateway/assets.h"
 #include "gateway/internal.h"
+#include "gateway/poll.h"
 #include "protocol/glob.h"
 #include "protocol/message_id.h"
 #include "protocol/numbers.h"
@@ -44,6 +45,7 @@ using gateway_detail::Dump;
 using gateway_detail::FindParam;
 using gateway_detail::GapJson;
 using gateway_detail::Missed;
+using gateway_detail::RequestedNames;
 
 using gateway_detail::Json;
 using protocol::HttpResult;
@@ -155,6 +157,20 @@ Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
   return missed;
 }
 
+// The channels and patterns an SSE or poll request names: the one in its path, then every
+// `channel=` and `pattern=` query parameter.
+std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
+    std::string_view channel, const std::vector<protocol::QueryParam>& params) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> names;
+  if (!channel.empty()) names.first.emplace_back(channel);
+  for (const auto& param : params) {
+    if (param.value.empty()) continue;
+    if (param.name == "channel") names.first.push_back(param.value);
+    if (param.name == "pattern") names.second.push_back(param.value);
+  }
+  return names;
+}
+
 std::string GapJson(const Gateway& gateway, std::string_view since) {
   return Dump(
       {{"type", "gap"}, {"since", since}, {"last_id", gateway.FormatId(gateway.last_offset())}});
@@ -172,6 +188,7 @@ Gateway::Gateway(Server* server) : server_(server) {
 
 Gateway::~Gateway() {
   if (observing_) server_->broker().RemoveObserver(this);
+  DestroyPollSessions();
   // The loop has stopped running; close the timer and let the loop call its close callback so
   // that uv_loop_close() in ~Server finds no handle left.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
@@ -303,6 +320,8 @@ void Gateway::Tick() {
   std::string auth_error;
   ApplyAuthConfig(false, &auth_error);
   if (++tick_count_ % 4 == 0) history_.Expire(now);
+  ExpirePollSessions(now);
+  ReapPollSessions();
   // OnTick may close a connection, which removes it from the registry.
   std::vector<GatewayConnection*> all(connections_);
   for (GatewayConnection* connection : all) connection->OnTick(now);
@@ -318,20 +337,6 @@ protocol::HttpLimits LimitsFrom(const Config& config) {
   limits.max_header_bytes = config.gateway_max_header_bytes;
   limits.max_body_bytes = config.gateway_max_body_bytes;
   return limits;
-}
-
-// The channels and patterns an SSE or poll request names: the one in its path, then every
-// `channel=` and `pattern=` query parameter.
-std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
-    std::string_view channel, const std::vector<protocol::QueryParam>& params) {
-  std::pair<std::vector<std::string>, std::vector<std::string>> names;
-  if (!channel.empty()) names.first.emplace_back(channel);
-  for (const auto& param : params) {
-    if (param.value.empty()) continue;
-    if (param.name == "channel") names.first.push_back(param.value);
-    if (param.name == "pattern") names.second.push_back(param.value);
-  }
-  return names;
 }
 
 }  // namespace
@@ -366,6 +371,10 @@ ClientClass GatewayConnection::output_class() const {
 }
 
 void GatewayConnection::OnClosing() {
+  if (poll_session_ != nullptr) {
+    poll_session_->Attach(nullptr);
+    FinishPoll();
+  }
   server_->broker().UnsubscribeAll(this);
   if (counted_address_) gateway_->CountAddress(PeerIp(peer()), -1);
   counted_address_ = false;
@@ -428,11 +437,12 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
     }
     case Mode::kPoll:
       if (now_ms >= mode_ms_) {
+        // Nothing came: an empty answer, and the session's grace period starts.
+        PollSession* session = poll_session_;
+        session->Attach(nullptr);
+        std::string last = AnswerPoll(nullptr, session);
+        session->Detach(now_ms, &last);
         FinishPoll();
-        Respond(200, "application/json",
-                Dump({{"messages", Json::array()},
-                      {"last_id", gateway_->FormatId(gateway_->last_offset())},
-                      {"gap", false}}));
       }
       break;
     case Mode::kPollDone:
@@ -445,14 +455,6 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
         Close();
       }
       break;
-  }
-}
-
-void GatewayConnection::FinishPoll() {
-  server_->broker().UnsubscribeAll(this);
-  if (mode_ == Mode::kPoll || mode_ == Mode::kPollDone) {
-    mode_ = Mode::kHttp;
-    mode_ms_ = server_->now_ms();
   }
 }
 
@@ -808,22 +810,6 @@ void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
     QueueShared(frame);
     return;
   }
-  if (mode_ == Mode::kPoll) {
-    ++counters.deliveries_poll;
-    // Answer the long-poll with this message; unsubscribing must wait until the broker is done
-    // iterating (kPollDone is cleaned up by the next input or tick).
-    Json message = {{"channel", delivery.channel},
-                    {"data", delivery.payload},
-                    {"id", gateway_->IdJson(delivery.id)}};
-    if (!delivery.pattern.empty()) message["pattern"] = delivery.pattern;
-    uint64_t last = delivery.id != 0 ? delivery.id : gateway_->last_offset();
-    Json reply = {{"messages", Json::array({std::move(message)})},
-                  {"last_id", gateway_->FormatId(last)},
-                  {"gap", false}};
-    mode_ = Mode::kPollDone;
-    Respond(200, "application/json", Dump(reply));
-    return;
-  }
   if (mode_ != Mode::kWebSocket) return;
   ++counters.deliveries_websocket;
   if (json_protocol_) {
@@ -860,57 +846,6 @@ void GatewayConnection::SubscribeAll(const std::vector<std::string>& channels,
   for (const std::string& name : patterns) {
     server_->broker().Subscribe(this, SubKind::kPattern, name);
   }
-}
-
-void GatewayConnection::HandlePoll(std::string_view channel,
-                                   const std::vector<protocol::QueryParam>& params) {
-  const auto [channels, patterns] = RequestedNames(channel, params);
-  if (channels.empty() && patterns.empty()) {
-    Respond(400, "text/plain", "no channel or pattern given\n");
-    return;
-  }
-  std::string why;
-  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
-    RespondRefusal(refusal, why, false);
-    return;
-  }
-  uint64_t timeout_s = 30;
-  if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
-    if (!protocol::ParseUint64(*text, &timeout_s)) {
-      Respond(400, "text/plain", "timeout must be a number of seconds\n");
-      return;
-    }
-    timeout_s = std::min<uint64_t>(timeout_s, 300);
-  }
-  // Without `since`: only messages from now on.
-  const std::string* since = FindParam(params, "since");
-  std::string now_id = gateway_->FormatId(gateway_->last_offset());
-  Missed missed =
-      CollectMissed(*gateway_, channels, patterns,
-                    since != nullptr && !since->empty() ? *since : now_id, server_->now_ms());
-  if (!missed.messages.empty() || missed.gap || timeout_s == 0) {
-    Json messages = Json::array();
-    for (size_t i = 0; i < missed.messages.size(); ++i) {
-      Json message = {{"channel", missed.channels[i]},
-                      {"id", gateway_->FormatId(missed.messages[i]->id)},
-                      {"data", missed.messages[i]->payload}};
-      if (!missed.patterns[i].empty()) message["pattern"] = missed.patterns[i];
-      messages.push_back(std::move(message));
-    }
-    std::string last =
-        missed.messages.empty() ? now_id : gateway_->FormatId(missed.messages.back()->id);
-    Respond(200, "application/json",
-            Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", missed.gap}}));
-    return;
-  }
-  if (identity_ != nullptr && identity_->expires_at != 0) {
-    // A poll never outlives its token: it is answered (empty) when the token expires.
-    int64_t left = std::max<int64_t>(identity_->expires_at - UnixNow(), 0);
-    timeout_s = std::min<uint64_t>(timeout_s, static_cast<uint64_t>(left));
-  }
-  mode_ = Mode::kPoll;
-  mode_ms_ = server_->now_ms() + timeout_s * 1000;
-  SubscribeAll(channels, patterns);
 }
 
 }  // namespace herald::gateway
