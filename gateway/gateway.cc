@@ -124,6 +124,9 @@ const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
 Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
                      const std::vector<std::string>& patterns, std::string_view last_event,
                      uint64_t now_ms) {
+  // "start": whatever the history still holds, and no gap notice (nothing was asked for
+  // before it); otherwise what came after the id.
+  bool from_start = last_event == kResumeFromStart;
   uint64_t since = gateway.ResolveId(last_event);
   uint64_t last = gateway.last_offset();
   ++gateway.counters().history_reads;
@@ -147,7 +150,7 @@ Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
     return unsorted.messages[a]->id < unsorted.messages[b]->id;
   });
   Missed missed;
-  missed.gap = unsorted.gap;
+  missed.gap = unsorted.gap && !from_start;
   if (missed.gap) ++gateway.counters().gaps;
   for (size_t i : order) {
     missed.messages.push_back(unsorted.messages[i]);

@@ -36,6 +36,8 @@ struct Missed {
   std::vector<std::string_view> patterns;  // "" for a channel subscription
   bool gap = false;
 };
+// The resume id that asks for everything the history holds (`since=start`, `lastEventId=start`).
+inline constexpr std::string_view kResumeFromStart = "start";
 Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
                      const std::vector<std::string>& patterns, std::string_view last_event,
                      uint64_t now_ms);

@@ -29,7 +29,8 @@
 //                  connection was refused or dropped. A fresh token goes to an open WebSocket as
 //                  ["AUTH", token]; an event stream is reopened with it (resuming, so nothing is
 //                  lost).
-//     lastEventId  resume from this id at the first connect (default: live only).
+//     lastEventId  resume from this id at the first connect (default: live only); 'start':
+//                  everything the server's history still holds.
 //     backoff      { initialMs: 500, maxMs: 15000 }: reconnect delays, see below.
 //     paths        { websocket: '/ws', sse: '/sse', poll: '/poll', publish: '/publish/' }, for a
 //                  gateway mounted under another prefix by a reverse proxy.
