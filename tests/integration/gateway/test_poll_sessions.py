@@ -96,6 +96,13 @@ class PollSessionTest(GatewayTestBase):
         reply = self.poll("channel=s7&since=0&timeout=0")
         self.assertEqual((reply["messages"], reply["gap"]), ([], False))
 
+    def test_since_start_is_everything_kept_without_gap(self):
+        for i in range(3):  # the history keeps 2
+            self.publish("s8", f"m{i}")
+        reply = self.poll("channel=s8&since=start&timeout=0")
+        self.assertEqual(([m["data"] for m in reply["messages"]], reply["gap"]), (["m1", "m2"], False))
+        self.assertEqual(reply["last_id"], reply["messages"][-1]["id"])
+
 
 @herald_only("the HTTP gateway is herald's own")
 class PollSessionExpiryTest(GatewayTestBase):
