@@ -123,7 +123,7 @@ class Gateway : public broker::PublishObserver {
     uint64_t errors = 0;                 // answered 4xx/5xx, or a WebSocket closed for an error
     uint64_t deliveries_sse = 0;         // messages queued to SSE streams
     uint64_t deliveries_websocket = 0;   // messages queued to WebSockets
-    uint64_t deliveries_poll = 0;        // messages answering long-polls
+    uint64_t deliveries_poll = 0;        // messages to long-poll sessions
     uint64_t websocket_messages_in = 0;  // WebSocket data messages received
     uint64_t history_reads = 0;          // resumes and polls served from the history
     uint64_t gaps = 0;                   // of them, told about a gap first

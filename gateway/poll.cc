@@ -69,6 +69,8 @@ PollSession::PollSession(Gateway* gateway, std::string id, std::vector<std::stri
       keep_(keep) {}
 
 void PollSession::Deliver(const Delivery& delivery, FrameCache& /*frames*/) {
+  // Counted as the broker counts it (the RESP figure of /metrics is the rest).
+  ++gateway_->counters().deliveries_poll;
   if (dead_) return;
   if (waiter_ != nullptr) {
     GatewayConnection* waiter = waiter_;
@@ -233,7 +235,6 @@ void GatewayConnection::HandlePoll(std::string_view channel,
           MessageJson(held.channel, held.pattern, gateway_->IdJson(held.id), held.payload));
       if (held.id != 0) last = gateway_->FormatId(held.id);
     }
-    gateway_->counters().deliveries_poll += session->held().size();
     session->ClearHeld();
   } else {
     if (session != nullptr) session->ClearHeld();
@@ -276,7 +277,6 @@ std::string GatewayConnection::AnswerPoll(const Delivery* delivery, const PollSe
   Json messages = Json::array();
   std::string last;
   if (delivery != nullptr) {
-    ++gateway_->counters().deliveries_poll;
     messages.push_back(MessageJson(delivery->channel, delivery->pattern,
                                    gateway_->IdJson(delivery->id), delivery->payload));
   }

@@ -48,6 +48,15 @@ class PollSessionTest(GatewayTestBase):
         self.assertEqual([m["data"] for m in json.loads(body)["messages"]], ["c"])
         self.assertEqual(self.resp().cmd("PUBSUB", "NUMSUB", "s1"), [b"s1", 1])
 
+    def test_metrics_count_sessions(self):
+        def sessions():
+            status, _, body = self.http().request("GET", "/metrics")
+            line = next(l for l in body.decode().splitlines() if l.startswith("herald_poll_sessions "))
+            return int(line.split()[1])
+        before = sessions()
+        self.poll("channel=s9&timeout=0&session=")
+        self.assertEqual(sessions(), before + 1)
+
     def test_buffer_overflow_falls_back_to_history_with_gap(self):
         first = self.poll("channel=s2&timeout=0&session=")
         for i in range(5):  # over gateway-poll-buffer 3, and history keeps 2
