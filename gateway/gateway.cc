@@ -58,8 +58,6 @@ constexpr uint64_t kTickMs = 250;
 // and never longer than kWsLingerMaxMs in all.
 constexpr uint64_t kWsLingerIdleMs = 2000;
 constexpr uint64_t kWsLingerMaxMs = 10000;
-// The reconnection delay suggested to EventSource clients.
-constexpr uint32_t kSseRetryMs = 2000;
 
 }  // namespace
 
