@@ -92,6 +92,11 @@ struct Config {
   int gateway_history_size = 100;            // messages kept per channel; 0 = no history
   uint64_t gateway_history_bytes = 1 << 20;  // payload bytes kept per channel
   int gateway_history_age = 300;             // seconds a message is kept; 0 = no limit
+  // Long-poll sessions (gateway/poll.h): how long a poller keeps its place after an answer,
+  // and what it may receive meanwhile.
+  int gateway_poll_grace = 5;                      // seconds; 0 = no sessions kept
+  int gateway_poll_buffer = 100;                   // messages held per session
+  uint64_t gateway_poll_buffer_bytes = 256 << 10;  // payload bytes held per session
   // Browser tokens (gateway/auth.h). gateway-auth: "off" (no tokens: the publish rules above),
   // "optional" (a token adds its grants; without one, gateway-anonymous-channels), "required"
   // (every subscribe and publish needs a token or the publish token), or "auto": required when

@@ -11,6 +11,7 @@
 #include "config/address_rule.h"
 #include "gateway/assets.h"
 #include "gateway/internal.h"
+#include "gateway/poll.h"
 #include "protocol/glob.h"
 #include "protocol/message_id.h"
 #include "protocol/numbers.h"
@@ -44,6 +45,7 @@ using gateway_detail::Dump;
 using gateway_detail::FindParam;
 using gateway_detail::GapJson;
 using gateway_detail::Missed;
+using gateway_detail::RequestedNames;
 
 using gateway_detail::Json;
 using protocol::HttpResult;
@@ -56,48 +58,6 @@ constexpr uint64_t kTickMs = 250;
 // and never longer than kWsLingerMaxMs in all.
 constexpr uint64_t kWsLingerIdleMs = 2000;
 constexpr uint64_t kWsLingerMaxMs = 10000;
-// The reconnection delay suggested to EventSource clients.
-constexpr uint32_t kSseRetryMs = 2000;
-
-std::string_view ReasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 426:
-      return "Upgrade Required";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Error";
-  }
-}
-
-// Splits "/prefix/<rest>" into the percent-decoded rest. Returns false if `path` is not under
-// `prefix` or the rest does not decode.
-bool PathParam(std::string_view path, std::string_view prefix, std::string* out) {
-  if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return false;
-  return protocol::PercentDecode(path.substr(prefix.size()), false, out);
-}
 
 }  // namespace
 
@@ -122,6 +82,9 @@ const std::string* FindParam(const std::vector<protocol::QueryParam>& params,
 Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
                      const std::vector<std::string>& patterns, std::string_view last_event,
                      uint64_t now_ms) {
+  // "start": whatever the history still holds, and no gap notice (nothing was asked for
+  // before it); otherwise what came after the id.
+  bool from_start = last_event == kResumeFromStart;
   uint64_t since = gateway.ResolveId(last_event);
   uint64_t last = gateway.last_offset();
   ++gateway.counters().history_reads;
@@ -145,7 +108,7 @@ Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
     return unsorted.messages[a]->id < unsorted.messages[b]->id;
   });
   Missed missed;
-  missed.gap = unsorted.gap;
+  missed.gap = unsorted.gap && !from_start;
   if (missed.gap) ++gateway.counters().gaps;
   for (size_t i : order) {
     missed.messages.push_back(unsorted.messages[i]);
@@ -153,6 +116,20 @@ Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
     missed.patterns.push_back(unsorted.patterns[i]);
   }
   return missed;
+}
+
+// The channels and patterns an SSE or poll request names: the one in its path, then every
+// `channel=` and `pattern=` query parameter.
+std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
+    std::string_view channel, const std::vector<protocol::QueryParam>& params) {
+  std::pair<std::vector<std::string>, std::vector<std::string>> names;
+  if (!channel.empty()) names.first.emplace_back(channel);
+  for (const auto& param : params) {
+    if (param.value.empty()) continue;
+    if (param.name == "channel") names.first.push_back(param.value);
+    if (param.name == "pattern") names.second.push_back(param.value);
+  }
+  return names;
 }
 
 std::string GapJson(const Gateway& gateway, std::string_view since) {
@@ -172,6 +149,7 @@ Gateway::Gateway(Server* server) : server_(server) {
 
 Gateway::~Gateway() {
   if (observing_) server_->broker().RemoveObserver(this);
+  DestroyPollSessions();
   // The loop has stopped running; close the timer and let the loop call its close callback so
   // that uv_loop_close() in ~Server finds no handle left.
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
@@ -303,6 +281,8 @@ void Gateway::Tick() {
   std::string auth_error;
   ApplyAuthConfig(false, &auth_error);
   if (++tick_count_ % 4 == 0) history_.Expire(now);
+  ExpirePollSessions(now);
+  ReapPollSessions();
   // OnTick may close a connection, which removes it from the registry.
   std::vector<GatewayConnection*> all(connections_);
   for (GatewayConnection* connection : all) connection->OnTick(now);
@@ -318,20 +298,6 @@ protocol::HttpLimits LimitsFrom(const Config& config) {
   limits.max_header_bytes = config.gateway_max_header_bytes;
   limits.max_body_bytes = config.gateway_max_body_bytes;
   return limits;
-}
-
-// The channels and patterns an SSE or poll request names: the one in its path, then every
-// `channel=` and `pattern=` query parameter.
-std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
-    std::string_view channel, const std::vector<protocol::QueryParam>& params) {
-  std::pair<std::vector<std::string>, std::vector<std::string>> names;
-  if (!channel.empty()) names.first.emplace_back(channel);
-  for (const auto& param : params) {
-    if (param.value.empty()) continue;
-    if (param.name == "channel") names.first.push_back(param.value);
-    if (param.name == "pattern") names.second.push_back(param.value);
-  }
-  return names;
 }
 
 }  // namespace
@@ -366,6 +332,10 @@ ClientClass GatewayConnection::output_class() const {
 }
 
 void GatewayConnection::OnClosing() {
+  if (poll_session_ != nullptr) {
+    poll_session_->Attach(nullptr);
+    FinishPoll();
+  }
   server_->broker().UnsubscribeAll(this);
   if (counted_address_) gateway_->CountAddress(PeerIp(peer()), -1);
   counted_address_ = false;
@@ -428,11 +398,12 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
     }
     case Mode::kPoll:
       if (now_ms >= mode_ms_) {
+        // Nothing came: an empty answer, and the session's grace period starts.
+        PollSession* session = poll_session_;
+        session->Attach(nullptr);
+        std::string last = AnswerPoll(nullptr, session);
+        session->Detach(now_ms, &last);
         FinishPoll();
-        Respond(200, "application/json",
-                Dump({{"messages", Json::array()},
-                      {"last_id", gateway_->FormatId(gateway_->last_offset())},
-                      {"gap", false}}));
       }
       break;
     case Mode::kPollDone:
@@ -445,14 +416,6 @@ void GatewayConnection::OnTick(uint64_t now_ms) {
         Close();
       }
       break;
-  }
-}
-
-void GatewayConnection::FinishPoll() {
-  server_->broker().UnsubscribeAll(this);
-  if (mode_ == Mode::kPoll || mode_ == Mode::kPollDone) {
-    mode_ = Mode::kHttp;
-    mode_ms_ = server_->now_ms();
   }
 }
 
@@ -473,306 +436,6 @@ size_t GatewayConnection::ProcessInput(std::string_view data) {
       break;
   }
   return data.size();
-}
-
-size_t GatewayConnection::ProcessHttp(std::string_view data) {
-  size_t used = 0;
-  while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
-    if (!had_request_ && !in_request_) {
-      // Admission (the server left it to us): the gateway's own limits, so that idle browsers
-      // never lock out RESP clients, and one address cannot take every slot.
-      const Config& cfg = server_->config();
-      if (gateway_->connection_count() > static_cast<size_t>(cfg.gateway_maxclients)) {
-        ++gateway_->counters().rejected_maxclients;
-        Respond(503, "text/plain", "max number of clients reached\n", {}, true);
-        return data.size();
-      }
-      if (counted_address_ && cfg.gateway_max_per_address > 0 &&
-          gateway_->CountAddress(PeerIp(peer()), 0) >
-              static_cast<uint32_t>(cfg.gateway_max_per_address)) {
-        ++gateway_->counters().rejected_per_address;
-        Respond(503, "text/plain", "too many connections from this address\n", {}, true);
-        return data.size();
-      }
-    }
-    if (!in_request_) {
-      in_request_ = true;
-      mode_ms_ = server_->now_ms();
-    }
-    size_t consumed = 0;
-    HttpResult result = reader_->Feed(data.substr(used), &consumed);
-    used += consumed;
-    switch (result) {
-      case HttpResult::kNeedMore:
-        return data.size();
-      case HttpResult::kOk:
-      case HttpResult::kUpgrade:
-        in_request_ = false;
-        had_request_ = true;
-        ++gateway_->counters().requests;
-        mode_ms_ = server_->now_ms();
-        HandleRequest(result == HttpResult::kUpgrade);
-        if (mode_ == Mode::kSse || mode_ == Mode::kWebSocket) {
-          // No more HTTP on this connection: free the reader and the request it still holds
-          // (its headers alone take a few hundred bytes).
-          reader_.reset();
-        }
-        if (mode_ == Mode::kWebSocket && used < data.size()) {
-          // Frames sent right behind the handshake.
-          used += ProcessWebSocket(data.substr(used));
-        }
-        break;
-      default: {
-        int status = protocol::HttpStatusFor(result);
-        Log(LogLevel::kVerbose, "HTTP error {} from {}: {}", status, peer(), reader_->error());
-        Respond(status, "text/plain", fmt::format("{}\n", reader_->error()), {}, true);
-        return data.size();
-      }
-    }
-  }
-  return mode_ == Mode::kHttp ? used : data.size();
-}
-
-void GatewayConnection::Respond(int status, std::string_view content_type, std::string_view body,
-                                std::string_view extra_headers, bool close) {
-  // Not called once the reader is gone (SSE, WebSocket); if it were, it would close.
-  bool keep =
-      !close && reader_ != nullptr && reader_->request().keep_alive && !reader_->request().upgrade;
-  if (status >= 400) ++gateway_->counters().errors;
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, ReasonPhrase(status));
-  if (!body.empty() || status != 204) {
-    fmt::format_to(std::back_inserter(out), "Content-Type: {}\r\nContent-Length: {}\r\n",
-                   content_type, body.size());
-  }
-  out += "Cache-Control: no-store\r\n";
-  out += CorsHeaders();
-  out.append(extra_headers);
-  if (!keep) out += "Connection: close\r\n";
-  out += "\r\n";
-  if (!head_only_) out.append(body);
-  Queue(out);
-  if (!keep) {
-    mode_ = Mode::kDone;
-    CloseAfterReply();
-  }
-}
-
-bool GatewayConnection::OriginAllowed(std::string_view origin) const {
-  for (const std::string& allowed : server_->config().gateway_cors_origins) {
-    if (allowed == "*" || allowed == origin) return true;
-  }
-  return false;
-}
-
-std::string GatewayConnection::CorsHeaders() const {
-  if (reader_ == nullptr) return {};
-  const std::string* origin = reader_->request().FindHeader("Origin");
-  if (origin == nullptr || !OriginAllowed(*origin)) return {};
-  return fmt::format("Access-Control-Allow-Origin: {}\r\nVary: Origin\r\n", *origin);
-}
-
-bool GatewayConnection::ChannelAllowed(std::string_view channel) const {
-  for (const std::string& glob : server_->config().gateway_publish_channels) {
-    if (protocol::GlobMatch(glob, channel)) return true;
-  }
-  return false;
-}
-
-void GatewayConnection::HandleRequest(bool upgrade) {
-  protocol::HttpRequest& request = reader_->request();
-  head_only_ = request.method == "HEAD";
-  protocol::TargetParts target = protocol::SplitTarget(request.target);
-  std::vector<protocol::QueryParam> params;
-  if (!protocol::ParseQuery(target.query, &params)) {
-    Respond(400, "text/plain", "malformed query string\n", {}, true);
-    return;
-  }
-  bool get = request.method == "GET" || head_only_;
-  std::string channel;
-  if (request.method == "OPTIONS") {
-    // CORS preflight.
-    const std::string* origin = request.FindHeader("Origin");
-    if (origin != nullptr && !OriginAllowed(*origin)) {
-      Respond(403, "text/plain", "origin not allowed\n", {}, upgrade);
-      return;
-    }
-    Respond(204, "", "",
-            "Allow: GET, POST, OPTIONS\r\n"
-            "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
-            "Access-Control-Allow-Headers: Authorization, Content-Type, Last-Event-ID\r\n"
-            "Access-Control-Max-Age: 600\r\n",
-            upgrade);
-    return;
-  }
-  if (const WebAsset* asset = FindWebAsset(target.path); asset != nullptr) {
-    // The browser client and demo page (gateway/assets.h), revalidated by ETag.
-    if (!get) {
-      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
-      return;
-    }
-    bool keep = !upgrade && request.keep_alive;
-    Queue(BuildAssetResponse(*asset, request.FindHeader("If-None-Match"), head_only_, keep,
-                             CorsHeaders()));
-    if (!keep) {
-      mode_ = Mode::kDone;
-      CloseAfterReply();
-    }
-    return;
-  }
-  if (target.path == "/metrics") {
-    if (!get) {
-      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
-      return;
-    }
-    if (!MetricsPermitted(params)) {
-      ++gateway_->counters().metrics_refused;
-      Respond(403, "text/plain", "metrics not allowed\n", {}, upgrade);
-      return;
-    }
-    Respond(200, "text/plain; version=0.0.4; charset=utf-8", gateway_->RenderMetrics(), {},
-            upgrade);
-    return;
-  }
-  if (target.path == "/healthz") {
-    if (!get) {
-      Respond(405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n", upgrade);
-      return;
-    }
-    Respond(200, "text/plain", "ok\n", {}, upgrade);
-    return;
-  }
-  // Everything below acts on channels: who is asking?
-  if (!Authenticate(params)) return;
-  if (target.path.starts_with("/publish/")) {
-    std::string why;
-    int refusal = 0;
-    if (!PathParam(target.path, "/publish/", &channel)) {
-      Respond(404, "text/plain", "not found\n", {}, upgrade);
-    } else if (request.method != "POST") {
-      Respond(405, "text/plain", "method not allowed\n", "Allow: POST\r\n", upgrade);
-    } else if (!OriginPermitted()) {
-      // A page of another site must not publish with this browser's address or cookies.
-      Respond(403, "application/json", "{\"error\":\"origin not allowed\"}", {}, upgrade);
-    } else if ((refusal = PublishStatus(channel, &why)) != 0) {
-      RespondRefusal(refusal, why, upgrade);
-    } else {
-      int64_t receivers = gateway_->Publish(channel, request.body, false);
-      Respond(
-          200, "application/json",
-          Dump({{"receivers", receivers}, {"id", gateway_->IdJson(gateway_->last_publish_id())}}),
-          {}, upgrade);
-    }
-    return;
-  }
-  if (target.path == "/poll" || target.path.starts_with("/poll/")) {
-    if (target.path != "/poll" && !PathParam(target.path, "/poll/", &channel)) {
-      Respond(404, "text/plain", "not found\n", {}, upgrade);
-    } else if (!get) {
-      Respond(405, "text/plain", "method not allowed\n", "Allow: GET\r\n", upgrade);
-    } else {
-      HandlePoll(channel, params);
-    }
-    return;
-  }
-  bool sse = target.path == "/sse" || target.path.starts_with("/sse/");
-  bool ws = target.path == "/ws" || target.path.starts_with("/ws/");
-  if ((sse && target.path != "/sse" && !PathParam(target.path, "/sse/", &channel)) ||
-      (ws && target.path != "/ws" && !PathParam(target.path, "/ws/", &channel)) || (!sse && !ws)) {
-    Respond(404, "text/plain", "not found\n", {}, upgrade);
-    return;
-  }
-  if (!get) {
-    Respond(405, "text/plain", "method not allowed\n", "Allow: GET\r\n", upgrade);
-    return;
-  }
-  if (sse) {
-    if (upgrade) {
-      Respond(400, "text/plain", "unexpected upgrade\n", {}, true);
-      return;
-    }
-    StartSse(channel, params);
-    return;
-  }
-  // WebSocket.
-  protocol::WsHandshakeResult check = protocol::CheckWsHandshake(request);
-  if (check != protocol::WsHandshakeResult::kOk) {
-    Queue(protocol::BuildWsHandshakeRejection(check));
-    mode_ = Mode::kDone;
-    CloseAfterReply();
-    return;
-  }
-  // Browsers let any page open a WebSocket to any site (no CORS): without this check a page
-  // of another site could subscribe and publish with the visitor's address (cross-site
-  // WebSocket hijacking).
-  if (!OriginPermitted()) {
-    Respond(403, "text/plain", "origin not allowed\n", {}, true);
-    return;
-  }
-  if (target.path != "/ws") {
-    std::string why;
-    if (int refusal = SubscribeStatus({channel}, {}, &why); refusal != 0) {
-      RespondRefusal(refusal, why, true);
-      return;
-    }
-  }
-  Queue(protocol::BuildWsHandshakeResponse(request));
-  json_protocol_ = target.path == "/ws";
-  if (const std::string* last_event = FindParam(params, "lastEventId");
-      json_protocol_ && last_event != nullptr) {
-    ws_name_ = *last_event;
-  }
-  StartWebSocket(channel);
-}
-
-void GatewayConnection::StartSse(std::string_view channel,
-                                 const std::vector<protocol::QueryParam>& params) {
-  const auto [channels, patterns] = RequestedNames(channel, params);
-  if (channels.empty() && patterns.empty()) {
-    Respond(400, "text/plain", "no channel or pattern given\n", {}, true);
-    return;
-  }
-  std::string why;
-  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
-    RespondRefusal(refusal, why, true);
-    return;
-  }
-  multi_stream_ = channels.size() + patterns.size() > 1 || !patterns.empty();
-  std::string head =
-      "HTTP/1.1 200 OK\r\n"
-      "Content-Type: text/event-stream\r\n"
-      "Cache-Control: no-cache\r\n"
-      "X-Accel-Buffering: no\r\n";
-  head += CorsHeaders();
-  head += "\r\n";
-  const std::string* padding = FindParam(params, "padding");
-  if (padding != nullptr && *padding == "1") protocol::AppendSsePadding(&head);
-  protocol::AppendSseRetry(kSseRetryMs, &head);
-  // Resume: the browser's Last-Event-ID header, or lastEventId for polyfills that cannot set
-  // headers. Missed messages of the named channels and patterns come first, after a gap notice
-  // if the history does not reach back to that id.
-  const std::string* last_event = reader_->request().FindHeader("Last-Event-ID");
-  if (last_event == nullptr) last_event = FindParam(params, "lastEventId");
-  if (last_event != nullptr && !last_event->empty()) {
-    Missed missed = CollectMissed(*gateway_, channels, patterns, *last_event, server_->now_ms());
-    if (missed.gap) {
-      protocol::AppendSseEvent({.event = "gap", .data = GapJson(*gateway_, *last_event)}, &head);
-    }
-    for (size_t i = 0; i < missed.messages.size(); ++i) {
-      const ChannelHistory::Message& message = *missed.messages[i];
-      std::string id = gateway_->FormatId(message.id);
-      if (multi_stream_) {
-        Json envelope = {{"channel", missed.channels[i]}, {"data", message.payload}, {"id", id}};
-        if (!missed.patterns[i].empty()) envelope["pattern"] = missed.patterns[i];
-        protocol::AppendSseEvent({.id = id, .data = Dump(envelope)}, &head);
-      } else {
-        protocol::AppendSseEvent({.id = id, .data = message.payload}, &head);
-      }
-    }
-  }
-  Queue(head);
-  mode_ = Mode::kSse;
-  mode_ms_ = server_->now_ms();
-  SubscribeAll(channels, patterns);
 }
 
 void GatewayConnection::StartWebSocket(std::string_view channel) {
@@ -806,22 +469,6 @@ void GatewayConnection::Deliver(const Delivery& delivery, FrameCache& frames) {
       }
     }
     QueueShared(frame);
-    return;
-  }
-  if (mode_ == Mode::kPoll) {
-    ++counters.deliveries_poll;
-    // Answer the long-poll with this message; unsubscribing must wait until the broker is done
-    // iterating (kPollDone is cleaned up by the next input or tick).
-    Json message = {{"channel", delivery.channel},
-                    {"data", delivery.payload},
-                    {"id", gateway_->IdJson(delivery.id)}};
-    if (!delivery.pattern.empty()) message["pattern"] = delivery.pattern;
-    uint64_t last = delivery.id != 0 ? delivery.id : gateway_->last_offset();
-    Json reply = {{"messages", Json::array({std::move(message)})},
-                  {"last_id", gateway_->FormatId(last)},
-                  {"gap", false}};
-    mode_ = Mode::kPollDone;
-    Respond(200, "application/json", Dump(reply));
     return;
   }
   if (mode_ != Mode::kWebSocket) return;
@@ -860,57 +507,6 @@ void GatewayConnection::SubscribeAll(const std::vector<std::string>& channels,
   for (const std::string& name : patterns) {
     server_->broker().Subscribe(this, SubKind::kPattern, name);
   }
-}
-
-void GatewayConnection::HandlePoll(std::string_view channel,
-                                   const std::vector<protocol::QueryParam>& params) {
-  const auto [channels, patterns] = RequestedNames(channel, params);
-  if (channels.empty() && patterns.empty()) {
-    Respond(400, "text/plain", "no channel or pattern given\n");
-    return;
-  }
-  std::string why;
-  if (int refusal = SubscribeStatus(channels, patterns, &why); refusal != 0) {
-    RespondRefusal(refusal, why, false);
-    return;
-  }
-  uint64_t timeout_s = 30;
-  if (const std::string* text = FindParam(params, "timeout"); text != nullptr && !text->empty()) {
-    if (!protocol::ParseUint64(*text, &timeout_s)) {
-      Respond(400, "text/plain", "timeout must be a number of seconds\n");
-      return;
-    }
-    timeout_s = std::min<uint64_t>(timeout_s, 300);
-  }
-  // Without `since`: only messages from now on.
-  const std::string* since = FindParam(params, "since");
-  std::string now_id = gateway_->FormatId(gateway_->last_offset());
-  Missed missed =
-      CollectMissed(*gateway_, channels, patterns,
-                    since != nullptr && !since->empty() ? *since : now_id, server_->now_ms());
-  if (!missed.messages.empty() || missed.gap || timeout_s == 0) {
-    Json messages = Json::array();
-    for (size_t i = 0; i < missed.messages.size(); ++i) {
-      Json message = {{"channel", missed.channels[i]},
-                      {"id", gateway_->FormatId(missed.messages[i]->id)},
-                      {"data", missed.messages[i]->payload}};
-      if (!missed.patterns[i].empty()) message["pattern"] = missed.patterns[i];
-      messages.push_back(std::move(message));
-    }
-    std::string last =
-        missed.messages.empty() ? now_id : gateway_->FormatId(missed.messages.back()->id);
-    Respond(200, "application/json",
-            Dump({{"messages", std::move(messages)}, {"last_id", last}, {"gap", missed.gap}}));
-    return;
-  }
-  if (identity_ != nullptr && identity_->expires_at != 0) {
-    // A poll never outlives its token: it is answered (empty) when the token expires.
-    int64_t left = std::max<int64_t>(identity_->expires_at - UnixNow(), 0);
-    timeout_s = std::min<uint64_t>(timeout_s, static_cast<uint64_t>(left));
-  }
-  mode_ = Mode::kPoll;
-  mode_ms_ = server_->now_ms() + timeout_s * 1000;
-  SubscribeAll(channels, patterns);
 }
 
 }  // namespace herald::gateway

@@ -20,6 +20,7 @@
 namespace herald::gateway {
 
 class GatewayConnection;
+class PollSession;
 
 // WebSocket close codes for refusals: a token that is missing, invalid or has expired gets one
 // of the private range (RFC 6455 section 7.4.2: 4000-4999), mirroring HTTP 401; a publish or
@@ -104,13 +105,25 @@ class Gateway : public broker::PublishObserver {
 
   void OnPublish(const broker::PublishEvent& event) override;
 
+  // Long-poll sessions (poll.cc, poll.h). Find: a live kept session by the id clients hold
+  // (null: none). New: subscribes a session to the (sorted, unique) names; `keep` asks for one
+  // that outlives its polls (refused, so not kept, when gateway-poll-grace is 0 or
+  // gateway-maxclients sessions are kept already). End: answers its waiting poll (empty) and
+  // kills it. Reap: destroys the killed ones; never call it during a delivery.
+  PollSession* FindPollSession(std::string_view id);
+  PollSession* NewPollSession(std::vector<std::string> channels, std::vector<std::string> patterns,
+                              bool keep);
+  void EndPollSession(PollSession* session);
+  void ReapPollSessions();
+  size_t poll_session_count() const { return kept_poll_sessions_; }
+
   // What /metrics reports beyond the server's own statistics.
   struct Counters {
     uint64_t requests = 0;               // HTTP requests read (upgrades included)
     uint64_t errors = 0;                 // answered 4xx/5xx, or a WebSocket closed for an error
     uint64_t deliveries_sse = 0;         // messages queued to SSE streams
     uint64_t deliveries_websocket = 0;   // messages queued to WebSockets
-    uint64_t deliveries_poll = 0;        // messages answering long-polls
+    uint64_t deliveries_poll = 0;        // messages to long-poll sessions
     uint64_t websocket_messages_in = 0;  // WebSocket data messages received
     uint64_t history_reads = 0;          // resumes and polls served from the history
     uint64_t gaps = 0;                   // of them, told about a gap first
@@ -132,6 +145,9 @@ class Gateway : public broker::PublishObserver {
   void ApplyHistoryLimits();
   // (Re)reads the gateway-auth directives; logs a refused change or a doubtful setting.
   bool ApplyAuthConfig(bool starting, std::string* error);
+  // Kills the kept sessions whose grace period is over (poll.cc).
+  void ExpirePollSessions(uint64_t now_ms);
+  void DestroyPollSessions();
 
   server::Server* server_;
   uv_timer_t timer_;
@@ -150,6 +166,10 @@ class Gateway : public broker::PublishObserver {
   // (GatewayConnection::registry_index_), so removal is O(1) with no per-connection hash node.
   std::vector<GatewayConnection*> connections_;
   std::unordered_map<std::string, uint32_t> per_address_;  // gateway connections by peer IP
+  // Long-poll sessions by id (kept ones by the id handed to the client, others by "~<n>").
+  std::unordered_map<std::string, std::unique_ptr<PollSession>> poll_sessions_;
+  size_t kept_poll_sessions_ = 0;
+  uint64_t poll_session_seq_ = 0;
 };
 
 // One HTTP client of the gateway. Starts as an HTTP/1.1 connection (keep-alive, pipelining);
@@ -183,8 +203,8 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
     kHttp,       // reading requests, answering them
     kSse,        // streaming events; input is ignored
     kWebSocket,  // exchanging frames
-    kPoll,       // a long-poll waiting for a message of its subscriptions
-    kPollDone,   // a long-poll was answered from a delivery; unsubscribe, then back to kHttp
+    kPoll,       // a long-poll waiting for a message of its session's subscriptions
+    kPollDone,   // a long-poll was answered from a delivery; back to kHttp with the next event
     kDone,       // a final response or close frame is queued; input is ignored
     kWsLinger,   // our close frame and a FIN are sent; input is discarded until the peer
                  // closes too or stays silent (see SendWsClose)
@@ -201,7 +221,12 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
                     const std::vector<std::string>& patterns);
   // /ws with lastEventId: what a SUBSCRIBE / PSUBSCRIBE adds is first replayed from history.
   void ReplayJson(const std::vector<std::string>& names, bool pattern);
+  // Leaves kPoll / kPollDone for kHttp; a poll still waiting lets go of its session.
   void FinishPoll();
+  // Answers the waiting poll with `delivery` (null: no message) and the id of `session` when it
+  // is kept; returns the answer's last_id. Called by PollSession::Deliver and on timeouts.
+  std::string AnswerPoll(const broker::Delivery* delivery, const PollSession* session);
+  friend class PollSession;  // AnswerPoll
   void HandleWsMessage(protocol::WsOpcode opcode, std::string_view payload);
   void HandleJsonCommand(std::string_view text);
   void SendWsClose(uint16_t code, std::string_view reason);
@@ -282,6 +307,8 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   // kWebSocket on /ws/<channel>: the channel; on /ws: the lastEventId the client resumes from,
   // as it sent it (empty: no resume). See ws_channel() and resume_id().
   std::string ws_name_;
+  // kPoll: the session the poll waits on (it is the broker subscriber, not this connection).
+  PollSession* poll_session_ = nullptr;
   // The verified token the client brought (null: none), shared with nobody else.
   std::shared_ptr<const GatewayAuth::Identity> identity_;
   uint32_t registry_index_ = 0;  // position in Gateway::connections_

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/channel_history.h"
@@ -35,9 +36,16 @@ struct Missed {
   std::vector<std::string_view> patterns;  // "" for a channel subscription
   bool gap = false;
 };
+// The resume id that asks for everything the history holds (`since=start`, `lastEventId=start`).
+inline constexpr std::string_view kResumeFromStart = "start";
 Missed CollectMissed(Gateway& gateway, const std::vector<std::string>& channels,
                      const std::vector<std::string>& patterns, std::string_view last_event,
                      uint64_t now_ms);
+
+// The channels and patterns an SSE or poll request names: the one in its path, then every
+// `channel=` and `pattern=` query parameter.
+std::pair<std::vector<std::string>, std::vector<std::string>> RequestedNames(
+    std::string_view channel, const std::vector<protocol::QueryParam>& params);
 
 // The gap notice's JSON: which id the client asked to resume after, and the newest id here.
 std::string GapJson(const Gateway& gateway, std::string_view since);

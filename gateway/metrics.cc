@@ -99,6 +99,9 @@ std::string Gateway::RenderMetrics() {
   e.Sample("herald_deliveries_total", counters_.deliveries_sse, "transport=\"sse\"");
   e.Sample("herald_deliveries_total", counters_.deliveries_websocket, "transport=\"websocket\"");
   e.Sample("herald_deliveries_total", counters_.deliveries_poll, "transport=\"poll\"");
+  e.One("herald_poll_sessions", "gauge",
+        "Long-poll sessions kept subscribed between polls (gateway-poll-grace).",
+        kept_poll_sessions_);
   e.One("herald_websocket_messages_received_total", "counter",
         "WebSocket data messages received from clients.", counters_.websocket_messages_in);
 

@@ -29,7 +29,8 @@
 //                  connection was refused or dropped. A fresh token goes to an open WebSocket as
 //                  ["AUTH", token]; an event stream is reopened with it (resuming, so nothing is
 //                  lost).
-//     lastEventId  resume from this id at the first connect (default: live only).
+//     lastEventId  resume from this id at the first connect (default: live only); 'start':
+//                  everything the server's history still holds.
 //     backoff      { initialMs: 500, maxMs: 15000 }: reconnect delays, see below.
 //     paths        { websocket: '/ws', sse: '/sse', poll: '/poll', publish: '/publish/' }, for a
 //                  gateway mounted under another prefix by a reverse proxy.
@@ -773,6 +774,7 @@ class PollTransport {
     this.dead = false;
     this.abort = null;
     this.wake = null; // resolves the idle wait when the subscriptions change
+    this.session = ''; // the server's poll session: our place between two polls
   }
 
   open() {
@@ -791,7 +793,9 @@ class PollTransport {
   }
 
   // The first request asks for an immediate answer (timeout=0), which opens the transport and
-  // gives the current id to resume from; the next ones wait up to POLL_TIMEOUT_S.
+  // gives the current id to resume from; the next ones wait up to POLL_TIMEOUT_S. Each answer
+  // names a session that stays subscribed until the next request (gateway-poll-grace), so a
+  // message published between two requests is counted and kept for us.
   async loop() {
     const h = this.h;
     let wait = 0;
@@ -805,7 +809,9 @@ class PollTransport {
       const legacy = h._pollLegacy && params.length === 1 && params[0][0] === 'channel';
       const channel = legacy ? params[0][1] : null;
       const query = legacy ? [] : params;
-      query.push(['since', h._lastId], ['timeout', String(wait)], ...h._tokenParams());
+      // The session keeps our subscriptions (and what arrives) between two polls.
+      query.push(['since', h._lastId], ['timeout', String(wait)], ['session', this.session],
+                 ...h._tokenParams());
       const path = legacy ? `${h._paths.poll}/${encodeURIComponent(channel)}` : h._paths.poll;
       const abort = new AbortController();
       this.abort = abort;
@@ -849,6 +855,7 @@ class PollTransport {
       }
       // Nothing newer for us up to last_id: the next request starts there.
       if (idString(reply.last_id) !== null) h._lastId = idString(reply.last_id);
+      this.session = typeof reply.session === 'string' ? reply.session : '';
       if (this.restart) this.restart = false;
       wait = POLL_TIMEOUT_S;
     }

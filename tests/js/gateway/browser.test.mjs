@@ -345,8 +345,98 @@ describe('browser', { skip: NO_BROWSER }, () => {
     await say(page, 'carol', 'héllo ✓');
     await waitUntil(() => sub.messages.length > 0, { timeoutMs: WAIT_MS, message: 'RESP message' });
     assert.equal(sub.messages[0][0], channel);
-    assert.deepEqual(JSON.parse(sub.messages[0][1]), { name: 'carol', text: 'héllo ✓' });
+    const sent = JSON.parse(sub.messages[0][1]);
+    assert.deepEqual({ name: sent.name, text: sent.text }, { name: 'carol', text: 'héllo ✓' });
+    assert.match(sent.client, /^[0-9a-z]+$/); // the tab's id, which tells own messages apart
+    assert.ok(Math.abs(sent.ts - Date.now()) < 3600_000, `ts ${sent.ts} is the sending time`);
     await waitMessage(page, 'héllo ✓', 'carol');
+  });
+
+  test('the demo page fits a 375 px phone screen, Send button in view', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 667 } });
+    t.after(() => context.close());
+    const channel = uniqueName('phone');
+    const page = await openPage(t, context, `${base}/?channel=${encodeURIComponent(channel)}`);
+    await waitState(page, 'open');
+    // A long word and a long line must wrap, not widen the page.
+    await say(page, 'somebody-with-a-long-name', `${'x'.repeat(300)} and ${'long words '.repeat(30)}`);
+    await page.waitForSelector('#messages li.message');
+    const layout = await page.evaluate(() => {
+      const send = document.querySelector('#send button').getBoundingClientRect();
+      const text = document.getElementById('text').getBoundingClientRect();
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        bodyScrollWidth: document.body.scrollWidth,
+        innerWidth: window.innerWidth,
+        innerHeight: window.innerHeight,
+        send: { left: send.left, right: send.right, top: send.top, bottom: send.bottom },
+        textWidth: text.width,
+      };
+    });
+    assert.equal(layout.innerWidth, 375);
+    assert.ok(layout.scrollWidth <= 375, `page is ${layout.scrollWidth} px wide`);
+    assert.ok(layout.bodyScrollWidth <= 375, `body is ${layout.bodyScrollWidth} px wide`);
+    assert.ok(layout.send.left >= 0 && layout.send.right <= 375, JSON.stringify(layout.send));
+    assert.ok(layout.send.top >= 0 && layout.send.bottom <= layout.innerHeight,
+              JSON.stringify(layout.send));
+    assert.ok(layout.textWidth >= 100, `message field is ${layout.textWidth} px wide`);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('a late joiner sees the messages the channel still keeps', async (t) => {
+    const channel = uniqueName('late');
+    const context = await newContext(t);
+    const url = `${base}/?channel=${encodeURIComponent(channel)}`;
+    const early = await openPage(t, context, url);
+    await waitState(early, 'open');
+    await say(early, 'early', 'first');
+    await waitMessage(early, 'first');
+    await say(early, 'early', 'second');
+    await waitMessage(early, 'second');
+    for (const transport of ['websocket', 'sse', 'poll']) {
+      const late = await openPage(t, context, `${url}&transports=${transport}`);
+      await waitState(late, 'open', transport);
+      await waitMessage(late, 'second', 'early');
+      assert.deepEqual((await messageTexts(late)).map((m) => `${m.from}: ${m.text}`),
+                       ['early: first', 'early: second'], transport);
+      assert.equal(await late.locator('#messages li.notice').count(), 0, 'no gap notice');
+      await late.close();
+    }
+  });
+
+  test('own messages are styled apart from the others, and every message shows a time', async (t) => {
+    const channel = uniqueName('own');
+    const context = await newContext(t);
+    const url = `${base}/?channel=${encodeURIComponent(channel)}`;
+    const alice = await openPage(t, context, url);
+    const bob = await openPage(t, context, url);
+    await waitState(alice, 'open');
+    await waitState(bob, 'open');
+    await say(alice, 'alice', 'from alice');
+    await waitMessage(bob, 'from alice', 'alice');
+    await waitMessage(alice, 'from alice', 'alice');
+    const look = (page) => page.$eval('#messages li.message', (li) => ({
+      own: li.classList.contains('own'),
+      other: li.classList.contains('other'),
+      background: getComputedStyle(li).backgroundColor,
+      time: li.querySelector('time')?.textContent ?? '',
+      datetime: li.querySelector('time')?.dateTime ?? '',
+    }));
+    const mine = await look(alice);
+    const theirs = await look(bob);
+    assert.deepEqual([mine.own, mine.other, theirs.own, theirs.other], [true, false, false, true]);
+    assert.notEqual(mine.background, theirs.background);
+    for (const seen of [mine, theirs]) {
+      assert.match(seen.time, /\d{1,2}[:.]\d{2}/);
+      assert.ok(Math.abs(Date.parse(seen.datetime) - Date.now()) < 3600_000, seen.datetime);
+    }
+    // A message from elsewhere (no JSON) is someone else's, timed when it arrived.
+    await bob.evaluate((ch) => window.herald.publish(ch, 'plain text'), channel);
+    await waitMessage(alice, 'plain text', 'redis');
+    const plain = await alice.$eval('#messages li.message:last-child', (li) => ({
+      other: li.classList.contains('other'), time: li.querySelector('time').textContent }));
+    assert.equal(plain.other, true);
+    assert.match(plain.time, /\d{1,2}[:.]\d{2}/);
   });
 
   test('the page reconnects after the server restarts', { skip: NO_REDIS_CLI }, async (t) => {
