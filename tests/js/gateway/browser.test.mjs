@@ -11,7 +11,7 @@
 // every wait is for a condition, with generous limits.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -625,6 +625,33 @@ describe('browser', { skip: NO_BROWSER }, () => {
       assert.deepEqual(result.states.slice(0, 2), [`connecting:${transport}`, `open:${transport}`]);
     });
   }
+
+  test('the demo page on a private channel, with a token made as the README shows',
+       { skip: NO_REDIS_CLI }, async (t) => {
+    const secret = 'a-demo-secret-that-is-at-least-32-bytes';
+    const secure = await startServer(['--requirepass', 's3cret', '--gateway-jwt-secret', secret],
+                                     { gateway: true });
+    t.after(() => secure.stop());
+    const made = spawnSync('/usr/bin/python3', ['-c',
+      'import jwt, time, sys; print(jwt.encode({"sub": "alice", "exp": int(time.time()) + 3600, ' +
+      '"herald": {"subscribe": ["chat.alice"], "publish": ["chat.alice"]}}, sys.argv[1], ' +
+      'algorithm="HS256"))', secret], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const token = made.stdout.trim();
+    const url = `http://127.0.0.1:${secure.gatewayPort}`;
+    const context = await newContext(t);
+    const page = await openPage(t, context, `${url}/?channel=chat.alice&token=${token}`);
+    await waitState(page, 'open', 'websocket');
+    assert.equal(await page.textContent('#channel'), 'chat.alice (private: with a token)');
+    await say(page, 'alice', 'only for alice');
+    await waitMessage(page, 'only for alice', 'alice');
+    // The same token does not open another channel: every transport is refused (403).
+    const other = await openPage(t, context, `${url}/?channel=chat.bob&token=${token}`);
+    await waitState(other, 'reconnecting');
+    // Nor does the page without a token (requirepass is set: tokens are required).
+    const anonymous = await openPage(t, context, `${url}/?channel=chat.alice`);
+    await waitState(anonymous, 'reconnecting');
+  });
 
   // Browser tokens: herald.js asks getToken() for short-lived tokens (signed here, as an
   // application's backend would) and renews them before they expire, so a private channel
