@@ -12,6 +12,7 @@
 #include "config/address_rule.h"
 #include "config/table.h"
 #include "protocol/numbers.h"
+#include "protocol/quoting.h"
 
 namespace herald::config::config_table {
 namespace {
@@ -136,43 +137,7 @@ std::optional<std::vector<std::string>> SplitArgs(std::string_view line) {
   }
 }
 
-// Appends `s` double-quoted so that SplitArgs() gives it back unchanged (Redis sdscatrepr()).
-void AppendQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (std::isprint(static_cast<unsigned char>(c))) {
-          out->push_back(c);
-        } else {
-          out->append(fmt::format("\\x{:02x}", static_cast<unsigned char>(c)));
-        }
-        break;
-    }
-  }
-  out->push_back('"');
-}
+void AppendQuoted(std::string* out, std::string_view s) { protocol::AppendRedisQuoted(out, s); }
 
 // CONFIG SET splits a multi-argument value at every single space (Redis sdssplitlen()), so two
 // spaces make an empty argument and "" makes no argument at all.

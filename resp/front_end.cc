@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "protocol/numbers.h"
+#include "protocol/quoting.h"
 #include "resp/command_handlers.h"
 #include "resp/commands.h"
 #include "resp/replication.h"
@@ -103,43 +104,6 @@ void RespFrontEnd::RemoveMonitor(RespSession* session) { std::erase(monitors_, s
 
 namespace {
 
-// Redis's sdscatrepr: quoted, with C escapes for the unprintable.
-void AppendQuoted(std::string* out, std::string_view arg) {
-  out->push_back('"');
-  for (char ch : arg) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\':
-      case '"':
-        out->push_back('\\');
-        out->push_back(ch);
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      default:
-        if (c >= 0x20 && c <= 0x7e) {
-          out->push_back(ch);
-        } else {
-          fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // The arguments Redis redacts as it runs AUTH and HELLO: every password and user name.
 std::vector<bool> Redacted(std::span<const std::string_view> args) {
   std::vector<bool> redacted(args.size(), false);
@@ -186,7 +150,7 @@ void RespFrontEnd::FeedMonitors(RespSession& from, std::span<const std::string_v
   std::vector<bool> redacted = Redacted(args);
   for (size_t i = 0; i < args.size(); ++i) {
     line.push_back(' ');
-    AppendQuoted(&line, redacted[i] ? std::string_view("(redacted)") : args[i]);
+    protocol::AppendRedisQuoted(&line, redacted[i] ? std::string_view("(redacted)") : args[i]);
   }
   line.append("\r\n");
   for (RespSession* monitor : monitors_) monitor->Queue(line);
