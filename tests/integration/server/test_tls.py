@@ -1,9 +1,8 @@
 """TLS on every socket: RESP's tls-port, TLS replication both ways with a real redis-server, and
 the gateway's https/wss port.
 
-The certificates are made here, with the openssl command line, in a temporary directory: a test
-CA, a server certificate for localhost and 127.0.0.1, a client certificate from the same CA and
-one from another CA that the server must refuse.
+The certificates come from tls_certs.py: a test CA, a server certificate for localhost and
+127.0.0.1, a client certificate from the same CA and one from another CA that must be refused.
 
 The RESP tests run against herald, and with HERALD_TEST_TARGET=redis against Debian's
 redis-server (built with TLS), which shows the expectations are Redis's own; the herald-only
@@ -11,96 +10,29 @@ counters (INFO's tls_handshake_*) are checked on herald only.
 """
 
 import os
-import shutil
-import socket
 import ssl
 import subprocess
-import tempfile
 import unittest
 
 import harness as h
 from harness import encode
 
-HAVE_OPENSSL = shutil.which("openssl") is not None
+import tls_certs
+
+HAVE_OPENSSL = tls_certs.AVAILABLE
 HAVE_CLI = os.access(h.REDIS_CLI, os.X_OK)
-HAVE_CURL = shutil.which("curl") is not None
-CERTS = None  # the directory, made by setUpModule
+cert = tls_certs.path
+tls_args = tls_certs.server_args
+client_context = tls_certs.client_context
 
 
-def run_openssl(*args):
-    subprocess.run(["openssl", *args], check=True, cwd=CERTS, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-
-
-def make_ca(name, subject):
-    run_openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
-                "-out", f"{name}.crt", "-days", "2", "-subj", subject)
-
-
-def make_cert(name, ca, subject, san=None):
-    run_openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
-                f"{name}.csr", "-subj", subject)
-    extra = []
-    if san:
-        with open(os.path.join(CERTS, f"{name}.ext"), "w") as f:
-            f.write(f"subjectAltName={san}\n")
-        extra = ["-extfile", f"{name}.ext"]
-    run_openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
-                "-CAcreateserial", "-out", f"{name}.crt", "-days", "2", *extra)
-
-
-def setUpModule():
-    global CERTS
-    if not HAVE_OPENSSL:
-        return
-    CERTS = tempfile.mkdtemp(prefix="herald-tls-")
-    make_ca("ca", "/CN=Herald Test CA")
-    make_ca("rogue-ca", "/CN=Some Other CA")
-    make_cert("server", "ca", "/CN=localhost", "DNS:localhost,IP:127.0.0.1")
-    make_cert("client", "ca", "/CN=client")
-    make_cert("rogue", "rogue-ca", "/CN=rogue")
-    with open(os.path.join(CERTS, "not-a-cert.pem"), "w") as f:
-        f.write("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")
-
-
-def tearDownModule():
-    if CERTS:
-        shutil.rmtree(CERTS, ignore_errors=True)
-
-
-def cert(name):
-    return os.path.join(CERTS, name)
-
-
-def tls_args(tls_port, *extra):
-    return ["--tls-port", str(tls_port), "--tls-cert-file", cert("server.crt"),
-            "--tls-key-file", cert("server.key"), "--tls-ca-cert-file", cert("ca.crt"), *extra]
-
-
-def client_context(certificate="client", ca="ca.crt", **versions):
-    ctx = ssl.create_default_context(cafile=cert(ca))
-    if certificate:
-        ctx.load_cert_chain(cert(f"{certificate}.crt"), cert(f"{certificate}.key"))
-    for name, value in versions.items():
-        setattr(ctx, name, value)
-    return ctx
-
-
-def tls_conn(port, ctx=None, server_hostname="localhost"):
+def tls_conn(port, ctx=None):
     """A harness.Conn over TLS: the same byte-exact reading, through an ssl socket."""
-    conn = h.Conn.__new__(h.Conn)
-    conn.timeout = h.IO_TIMEOUT
-    conn.buf = bytearray()
-    conn.eof = False
-    conn.reset = False
-    raw = h.tcp_connect("127.0.0.1", port, h.IO_TIMEOUT)
-    conn.sock = (ctx or client_context()).wrap_socket(raw, server_hostname=server_hostname)
-    return conn
+    return h.Conn(port=port, ssl_context=ctx or client_context())
 
 
 def free_port():
-    port = h.pick_port()
-    return port
+    return h.pick_port()
 
 
 def stat(conn, field):
