@@ -280,6 +280,7 @@ TlsSession::Status TlsSession::Fail(int result, const char* what) {
 
 TlsSession::Status TlsSession::Handshake() {
   if (established_) return Status::kOk;
+  if (failed_) return Status::kError;  // error() keeps the first reason
   int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     established_ = true;
@@ -292,7 +293,9 @@ TlsSession::Status TlsSession::Handshake() {
       error_ += fmt::format(" ({})", X509_verify_cert_error_string(verify));
     }
   }
-  return status == Status::kClosed ? Status::kError : status;
+  if (status == Status::kClosed) status = Status::kError;
+  failed_ = status == Status::kError;
+  return status;
 }
 
 size_t TlsSession::Read(char* buffer, size_t capacity, Status* status) {

@@ -89,6 +89,7 @@ class TlsSession {
   BIO* in_ = nullptr;   // ciphertext from the peer, owned by ssl_
   BIO* out_ = nullptr;  // ciphertext for the peer, owned by ssl_
   bool established_ = false;
+  bool failed_ = false;
   std::string error_;
 };
 
