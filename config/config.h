@@ -74,9 +74,34 @@ struct Config {
   std::string replica_announce_ip;    // "" = the address the master sees
   int replica_announce_port = 0;      // 0 = our own port
 
+  // TLS (server/tls.h), Redis's directives: tls-port listens for RESP over TLS beside `port`;
+  // tls-replication makes the link to our master TLS. One certificate serves every TLS socket.
+  int tls_port = 0;  // 0 = no TLS listener
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_key_file_pass;
+  std::string tls_client_cert_file;  // "" = tls_cert_file, for the link to our master
+  std::string tls_client_key_file;
+  std::string tls_client_key_file_pass;
+  std::string tls_dh_params_file;
+  std::string tls_ca_cert_file;
+  std::string tls_ca_cert_dir;
+  std::string tls_auth_clients = "yes";  // no | yes | optional: client certificates
+  std::string tls_protocols;             // "" = "TLSv1.2 TLSv1.3"
+  std::string tls_ciphers;               // TLS 1.2 cipher list, "" = OpenSSL's default
+  std::string tls_ciphersuites;          // TLS 1.3 suites, "" = OpenSSL's default
+  bool tls_replication = false;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int tls_session_cache_size = 20480;
+  int tls_session_cache_timeout = 300;
+  int tls_handshake_timeout = 10;  // seconds; herald's own (Redis has none)
+
   // HTTP gateway (gateway/gateway.h): WebSocket, SSE and HTTP publishing for browsers.
   int gateway_port = 8080;  // 0 = no gateway
   std::vector<std::string> gateway_bind = {"127.0.0.1", "-::1"};
+  int gateway_tls_port = 0;                       // https and wss, tls-cert-file's certificate
+  std::string gateway_tls_auth_clients = "no";    // browsers carry no client certificate
   uint64_t gateway_max_header_bytes = 16 * 1024;  // 431 above
   uint64_t gateway_max_body_bytes = 1 << 20;      // 413 above
   int gateway_header_timeout = 10;                // seconds for a whole request to arrive

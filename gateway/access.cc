@@ -248,14 +248,12 @@ bool GatewayConnection::OriginPermitted() const {
   // Same origin: scheme://host[:port] naming the Host this request was sent to.
   std::string_view host = reader_->request().Header("Host");
   if (host.empty()) return false;
+  // The scheme is part of the origin: a page served over http is not the https gateway's.
   std::string_view text = *origin;
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (text.size() > scheme.size() &&
-        protocol::EqualsIgnoreCase(text.substr(0, scheme.size()), scheme)) {
-      return protocol::EqualsIgnoreCase(text.substr(scheme.size()), host);
-    }
-  }
-  return false;
+  std::string_view scheme = is_tls() ? "https://" : "http://";
+  return text.size() > scheme.size() &&
+         protocol::EqualsIgnoreCase(text.substr(0, scheme.size()), scheme) &&
+         protocol::EqualsIgnoreCase(text.substr(scheme.size()), host);
 }
 
 std::string GatewayConnection::ClientIp() const {

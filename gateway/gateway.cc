@@ -157,7 +157,7 @@ Gateway::~Gateway() {
 }
 
 bool Gateway::Start(std::string* error) {
-  if (server_->config().gateway_port == 0) return true;
+  if (server_->config().gateway_port == 0 && server_->config().gateway_tls_port == 0) return true;
   // Before listening: a gateway whose token keys cannot be loaded must not serve at all.
   if (!ApplyAuthConfig(true, error)) {
     config_error_ = true;

@@ -182,6 +182,11 @@ void StatsSection(RespFrontEnd& front, std::string* out) {
   Field(out, "client_output_buffer_limit_disconnections", stats.output_limit_disconnections);
   Field(out, "total_messages_published", broker.messages_published());
   Field(out, "total_messages_delivered", broker.deliveries());
+  // herald's own: TLS handshakes done, failed (garbage, bad certificate, peer gave up) and timed
+  // out (tls-handshake-timeout).
+  Field(out, "tls_handshakes", stats.tls_handshakes);
+  Field(out, "tls_handshake_errors", stats.tls_handshake_errors);
+  Field(out, "tls_handshake_timeouts", stats.tls_handshake_timeouts);
 }
 
 void ReplicationSection(RespFrontEnd& front, std::string* out) {

@@ -165,7 +165,9 @@ void ReplicationManager::CloseMasterConnection() {
 repl::ReplicaLinkConfig ReplicationManager::LinkConfig() const {
   const Config& cfg = server_->config();
   repl::ReplicaLinkConfig link;
-  link.listening_port = cfg.replica_announce_port != 0 ? cfg.replica_announce_port : cfg.port;
+  // As Redis: a replica that reaches its master over TLS announces its own TLS port.
+  int own_port = cfg.tls_replication && cfg.tls_port != 0 ? cfg.tls_port : cfg.port;
+  link.listening_port = cfg.replica_announce_port != 0 ? cfg.replica_announce_port : own_port;
   link.announce_ip = cfg.replica_announce_ip;
   link.master_user = cfg.masteruser;
   link.master_auth = cfg.masterauth;
@@ -190,6 +192,15 @@ void ReplicationManager::ConnectToMaster() {
   master_connection_ = connection;
   phase_ = LinkPhase::kConnecting;
   connect_started_ms_ = server_->now_ms();
+  if (cfg.tls_replication &&
+      (server_->tls() == nullptr ||
+       !connection->StartTls(server_->tls()->connector(), server::TlsSession::Role::kConnect,
+                             server::ClientCertificates::kRequired))) {
+    Log(LogLevel::kWarning, "Unable to connect to MASTER {}:{}: TLS is not configured",
+        cfg.master_host, cfg.master_port);
+    connection->Close();
+    return;
+  }
   rc = connection->Connect(reinterpret_cast<const sockaddr*>(&address));
   if (rc != 0) {
     Log(LogLevel::kWarning, "Unable to connect to MASTER {}:{}: {}", cfg.master_host,

@@ -136,6 +136,15 @@ void Connection::HandleConnect(int status) {
     Close();
     return;
   }
+  if (tls_ != nullptr) {
+    // The ClientHello; the rest of the handshake runs in HandleTlsRead.
+    if (tls_->Handshake() == TlsSession::Status::kError) {
+      ++server_->stats().tls_handshake_errors;
+      TlsFailed("TLS handshake failed with");
+      return;
+    }
+    MarkDirty();
+  }
   OnConnected();
   // Output queued while connecting waited for the socket.
   if (!closing_ && !out_.empty()) MarkDirty();
@@ -173,7 +182,8 @@ int Connection::fd() const {
 
 void Connection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(handle->data);
-  if (self->in_len_ == 0) {
+  // TLS ciphertext is copied into the session at once: it never needs a buffer of its own.
+  if (self->in_len_ == 0 || self->tls_ != nullptr) {
     // Nothing pending: read into the loop-wide buffer, so idle connections own no input memory.
     *buf = uv_buf_init(self->server_->read_buffer(), Server::kReadBufferSize);
     return;
@@ -199,6 +209,11 @@ void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf)
 void Connection::HandleRead(ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
     if (nread != UV_EOF) Log(LogLevel::kVerbose, "Reading from client: {}", uv_strerror(nread));
+    if (tls_ != nullptr && !tls_->established()) {
+      // The peer gave up (or probed the port) before the handshake was done.
+      ++server_->stats().tls_handshake_errors;
+      Log(LogLevel::kVerbose, "TLS handshake with {} failed: connection closed by peer", peer_);
+    }
     Close();
     return;
   }
@@ -206,13 +221,21 @@ void Connection::HandleRead(ssize_t nread, const uv_buf_t* buf) {
   server_->stats().net_input_bytes += static_cast<uint64_t>(nread);
   last_interaction_ms_ = server_->now_ms();
   size_t n = static_cast<size_t>(nread);
+  if (tls_ != nullptr) {
+    HandleTlsRead(buf->base, n);
+    return;
+  }
   if (close_after_reply_) return;  // input after QUIT or a protocol error is ignored
-  if (buf->base == server_->read_buffer()) {
-    size_t used = ProcessInput(std::string_view(buf->base, n));
+  ConsumeInput(buf->base, n);
+}
+
+bool Connection::ConsumeInput(char* base, size_t n) {
+  if (base == server_->read_buffer()) {
+    size_t used = ProcessInput(std::string_view(base, n));
     if (used < n && !closing_ && !close_after_reply_) {
       // Keep the incomplete request for the next read.
       EnsureInputRoom(n - used);
-      std::memcpy(in_, buf->base + used, n - used);
+      std::memcpy(in_, base + used, n - used);
       in_len_ = n - used;
     }
   } else {
@@ -230,7 +253,7 @@ void Connection::HandleRead(ssize_t nread, const uv_buf_t* buf) {
         id_, peer_);
     ++server_->stats().query_limit_disconnections;
     Close();
-    return;
+    return false;
   }
   if (in_len_ == 0 && in_cap_ > kKeptInputBytes) {
     // A big request is done: give its memory back.
@@ -238,8 +261,71 @@ void Connection::HandleRead(ssize_t nread, const uv_buf_t* buf) {
     in_ = nullptr;
     in_cap_ = 0;
   }
+  return !closing_;
 }
 
+bool Connection::StartTls(SSL_CTX* context, TlsSession::Role role,
+                          ClientCertificates certificates) {
+  tls_ = std::make_unique<TlsSession>(context, role, certificates);
+  if (!tls_->valid()) {
+    Log(LogLevel::kWarning, "Could not start TLS with {}: {}", peer_, tls_->error());
+    return false;
+  }
+  return true;
+}
+
+void Connection::TlsFailed(std::string_view what) {
+  Log(LogLevel::kVerbose, "{} {}: {}", what, peer_, tls_->error());
+  // Whatever alert OpenSSL prepared tells the peer why; one try, no waiting for it.
+  std::string alert;
+  tls_->TakeCiphertext(&alert);
+  if (!alert.empty() && write_in_flight_ == 0 && tls_out_pos_ == tls_out_.size()) {
+    uv_buf_t piece = uv_buf_init(alert.data(), static_cast<unsigned>(alert.size()));
+    uv_try_write(stream(), &piece, 1);
+  }
+  Close();
+}
+
+// Ciphertext goes into the session; plaintext comes out into the server's read buffer (the
+// ciphertext there is already copied into the session), or after the kept partial request.
+void Connection::HandleTlsRead(const char* data, size_t n) {
+  tls_->PutCiphertext(data, n);
+  if (!tls_->established()) {
+    TlsSession::Status status = tls_->Handshake();
+    if (status == TlsSession::Status::kError) {
+      ++server_->stats().tls_handshake_errors;
+      TlsFailed(connecting_ || table_index_ == kNotInTable ? "TLS handshake failed with"
+                                                           : "TLS handshake failed with client");
+      return;
+    }
+    if (tls_->pending() > 0) MarkDirty();
+    if (status != TlsSession::Status::kOk) return;
+    ++server_->stats().tls_handshakes;
+    MarkDirty();  // plaintext queued during the handshake can go now
+  }
+  while (!closing_) {
+    char* base = server_->read_buffer();
+    size_t capacity = Server::kReadBufferSize;
+    if (in_len_ > 0) {
+      EnsureInputRoom(16 * 1024);
+      base = in_ + in_len_;
+      capacity = in_cap_ - in_len_;
+    }
+    TlsSession::Status status;
+    size_t got = tls_->Read(base, capacity, &status);
+    if (got == 0) {
+      if (status == TlsSession::Status::kClosed) {
+        Close();
+      } else if (status == TlsSession::Status::kError) {
+        TlsFailed("TLS error with");
+      }
+      break;
+    }
+    if (close_after_reply_) continue;  // input after QUIT or a protocol error is ignored
+    if (!ConsumeInput(base, got)) return;
+  }
+  if (!closing_ && tls_->pending() > 0) MarkDirty();  // session tickets, alerts, key updates
+}
 // Only when idle: while a big request is still arriving the buffer is about to be filled, and
 // shrinking it would only make the next reads copy it again. A request the parser has not
 // finished stays whole: the buffer keeps in_len_ bytes.
@@ -311,6 +397,10 @@ void Connection::CheckOutputLimits() {
 
 void Connection::Flush() {
   if (closing_ || connecting_ || write_in_flight_ != 0) return;
+  if (tls_ != nullptr) {
+    FlushTls();
+    return;
+  }
   iovec iov[kMaxIovecs];
   while (!out_.empty()) {
     size_t total = 0;
@@ -347,8 +437,98 @@ void Connection::Flush() {
   if (close_after_reply_) Close();
 }
 
+bool Connection::EncryptQueued() {
+  // Small pieces (most messages) are gathered into records of up to 16 KB, so a burst of
+  // deliveries costs a few records rather than one per message; large ones are encrypted in
+  // place. The plaintext pieces stay shared with every other subscriber.
+  constexpr size_t kHighWater = 256 * 1024;
+  constexpr size_t kRecord = 16 * 1024;
+  char stage[kRecord];
+  size_t staged = 0;
+  iovec iov[64];
+  bool ok = true;
+  while (ok && !out_.empty() && tls_->pending() < kHighWater) {
+    size_t total = 0;
+    size_t count = out_.Gather(0, iov, 64, &total);
+    for (size_t i = 0; ok && i < count; ++i) {
+      const char* base = static_cast<const char*>(iov[i].iov_base);
+      size_t length = iov[i].iov_len;
+      if (length >= kRecord / 4) {
+        if (staged > 0) ok = tls_->Write(stage, staged);
+        staged = 0;
+        ok = ok && tls_->Write(base, length);
+        continue;
+      }
+      if (staged + length > kRecord) {
+        ok = tls_->Write(stage, staged);
+        staged = 0;
+      }
+      std::memcpy(stage + staged, base, length);
+      staged += length;
+    }
+    if (ok && staged > 0) ok = tls_->Write(stage, staged);
+    staged = 0;
+    out_.Consume(total);
+  }
+  if (!ok) {
+    TlsFailed("TLS error with");
+    return false;
+  }
+  return true;
+}
+
+void Connection::FlushTls() {
+  if (tls_->established()) {
+    if (!EncryptQueued()) return;
+    if (close_after_reply_ && out_.empty() && !tls_shutdown_sent_) {
+      tls_shutdown_sent_ = true;
+      tls_->Shutdown();
+    }
+  }
+  tls_->TakeCiphertext(&tls_out_);
+  while (tls_out_pos_ < tls_out_.size()) {
+    size_t length = tls_out_.size() - tls_out_pos_;
+    uv_buf_t piece = uv_buf_init(tls_out_.data() + tls_out_pos_, static_cast<unsigned>(length));
+    int written = uv_try_write(stream(), &piece, 1);
+    if (written == UV_EAGAIN || written == UV_ENOSYS) break;
+    if (written < 0) {
+      Log(LogLevel::kVerbose, "Error writing to client: {}", uv_strerror(written));
+      Close();
+      return;
+    }
+    server_->stats().net_output_bytes += static_cast<uint64_t>(written);
+    tls_out_pos_ += static_cast<size_t>(written);
+    if (static_cast<size_t>(written) < length) break;  // the socket is full
+    // All written: encrypt the next part of the queue, if any.
+    tls_out_.clear();
+    tls_out_pos_ = 0;
+    if (tls_->established() && !EncryptQueued()) return;
+    tls_->TakeCiphertext(&tls_out_);
+  }
+  if (tls_out_pos_ < tls_out_.size()) {
+    // The rest goes through one uv_write; tls_out_ stays untouched until it is done.
+    if (write_req_ == nullptr) write_req_ = std::make_unique<uv_write_t>();
+    write_req_->data = this;
+    size_t length = tls_out_.size() - tls_out_pos_;
+    uv_buf_t piece = uv_buf_init(tls_out_.data() + tls_out_pos_, static_cast<unsigned>(length));
+    if (uv_write(write_req_.get(), stream(), &piece, 1, OnWriteDone) != 0) {
+      Close();
+      return;
+    }
+    write_in_flight_ = length;
+    return;
+  }
+  tls_out_.clear();
+  tls_out_pos_ = 0;
+  if (tls_out_.capacity() > kKeptInputBytes) std::string().swap(tls_out_);
+  CheckOutputLimits();
+  // A reply queued before the handshake was done (a refused connection) waits for it.
+  if (close_after_reply_ && out_.empty() && tls_shutdown_sent_) Close();
+}
+
 bool Connection::ShutdownWrite() {
   if (closing_ || !out_.empty() || write_in_flight_ != 0) return false;
+  if (tls_ != nullptr) return false;  // a FIN under TLS would skip the close_notify
   int descriptor = fd();
   return descriptor >= 0 && shutdown(descriptor, SHUT_WR) == 0;
 }
@@ -365,8 +545,13 @@ void Connection::HandleWriteDone(int status) {
     return;
   }
   server_->stats().net_output_bytes += written;
-  out_.Consume(written);
-  if (!out_.empty() || close_after_reply_) {
+  if (tls_ != nullptr) {
+    tls_out_.clear();
+    tls_out_pos_ = 0;
+  } else {
+    out_.Consume(written);
+  }
+  if (!out_.empty() || close_after_reply_ || (tls_ != nullptr && tls_->pending() > 0)) {
     if (!dirty_) {
       dirty_ = true;
       server_->NeedsAttention(this);

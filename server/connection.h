@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "protocol/shared_bytes.h"
 #include "server/out_queue.h"
+#include "server/tls.h"
 
 namespace herald::server {
 
@@ -39,6 +40,13 @@ class Connection {
   // that fails later is logged and Close()d, which calls OnClosing() as usual. Output queued
   // before the connection is up is written once it is.
   int Connect(const sockaddr* address);
+  // Makes the connection speak TLS: call right after a successful Accept() (role kAccept), or
+  // before Connect() (kConnect). Plaintext output waits until the handshake is complete; a
+  // handshake that fails or takes longer than tls-handshake-timeout closes the connection.
+  // False if OpenSSL could not create the session (the caller closes the connection).
+  bool StartTls(SSL_CTX* context, TlsSession::Role role, ClientCertificates certificates);
+  bool is_tls() const { return tls_ != nullptr; }
+  const TlsSession* tls() const { return tls_.get(); }
   // True between a successful Connect() call and its completion.
   bool connecting() const { return connecting_; }
 
@@ -130,6 +138,15 @@ class Connection {
   void ReadTcpAddresses();
   void ProcessPendingInput();
   void HandleRead(ssize_t nread, const uv_buf_t* buf);
+  // Hands `n` bytes of plaintext at `base` (the server's read buffer, or in_ + in_len_) to
+  // ProcessInput and keeps what it leaves. False if the connection closed.
+  bool ConsumeInput(char* base, size_t n);
+  void HandleTlsRead(const char* data, size_t n);
+  void FlushTls();
+  // Moves queued plaintext into TLS records while little ciphertext waits: the output limits
+  // keep seeing the plaintext queue. False (after closing) on an encryption error.
+  bool EncryptQueued();
+  void TlsFailed(std::string_view what);
   void HandleWriteDone(int status);
   void MarkDirty();
   void EnsureInputRoom(size_t room);
@@ -169,6 +186,13 @@ class Connection {
   size_t in_cap_ = 0;
 
   OutQueue out_;
+
+  // TLS connections only: the session, and ciphertext taken from it for the socket, of which
+  // tls_out_pos_ bytes are written (the rest may be in an uv_write: it is not touched then).
+  std::unique_ptr<TlsSession> tls_;
+  std::string tls_out_;
+  size_t tls_out_pos_ = 0;
+  bool tls_shutdown_sent_ = false;
 };
 
 }  // namespace herald::server

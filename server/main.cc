@@ -170,5 +170,6 @@ int main(int argc, char** argv) {
   }
   Log(LogLevel::kNotice, "Server initialized");
   Log(LogLevel::kNotice, "Ready to accept connections tcp");
+  if (config.tls_port != 0) Log(LogLevel::kNotice, "Ready to accept connections tls");
   return server.Run();
 }

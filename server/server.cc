@@ -26,6 +26,7 @@ struct Server::Listener {
   Server* server = nullptr;
   bool is_unix = false;
   bool http = false;  // a gateway listener (Server::ListenHttp)
+  bool tls = false;   // its connections speak TLS (tls-port, gateway-tls-port)
   std::string name;
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
 };
@@ -66,6 +67,15 @@ Server::~Server() { uv_loop_close(&loop_); }
 
 bool Server::Listen(ConnectionFactory factory, std::string* error) {
   factory_ = std::move(factory);
+  if (TlsContext::Wanted(config())) {
+    std::string reason;
+    tls_ = TlsContext::Create(config(), &reason);
+    if (tls_ == nullptr) {
+      Log(LogLevel::kWarning, "{}", reason);
+      *error = "Failed to configure TLS. Check logs for more info.";
+      return false;
+    }
+  }
   if (!OpenListeners(error)) return false;
   uv_prepare_start(&prepare_, OnPrepare);
   uv_timer_start(&cron_, OnCron, 1000, 1000);
@@ -150,9 +160,31 @@ bool Server::OpenListeners(std::string* error) {
     }
     listeners_.push_back(std::move(listener));
   }
-  if (listeners_.empty()) {
+  if (!OpenTlsListeners(error)) return false;
+  if (listeners_.empty() && tls_listeners_.empty()) {
     *error = "Configured to not listen anywhere, exiting.";
     return false;
+  }
+  return true;
+}
+
+bool Server::OpenTlsListeners(std::string* error) {
+  const Config& cfg = config();
+  if (cfg.tls_port == 0) return true;
+  for (const std::string& entry : cfg.bind) {
+    std::unique_ptr<Listener> listener;
+    std::string address;
+    bool skippable = false;
+    int rc = OpenTcpListener(entry, cfg.tls_port, /*http=*/false, &listener, &address, &skippable);
+    if (rc != 0) {
+      if (skippable) continue;
+      Log(LogLevel::kWarning, "Warning: Could not create server TCP listening socket {}:{}: {}",
+          address, cfg.tls_port, uv_strerror(rc));
+      *error = fmt::format("Failed listening on port {} (tls), aborting.", cfg.tls_port);
+      return false;
+    }
+    listener->tls = true;
+    tls_listeners_.push_back(std::move(listener));
   }
   return true;
 }
@@ -160,20 +192,9 @@ bool Server::OpenListeners(std::string* error) {
 bool Server::ListenHttp(ConnectionFactory factory, std::string* error) {
   http_factory_ = std::move(factory);
   const Config& cfg = config();
-  for (const std::string& entry : cfg.gateway_bind) {
-    std::unique_ptr<Listener> listener;
-    std::string address;
-    bool skippable = false;
-    int rc =
-        OpenTcpListener(entry, cfg.gateway_port, /*http=*/true, &listener, &address, &skippable);
-    if (rc != 0) {
-      if (skippable) continue;
-      *error = fmt::format("Could not listen for HTTP on {}:{}: {}", address, cfg.gateway_port,
-                           uv_strerror(rc));
-      return false;
-    }
-    Log(LogLevel::kNotice, "HTTP gateway listening on {}", listener->name);
-    http_listeners_.push_back(std::move(listener));
+  if (cfg.gateway_port != 0 && !OpenHttpListeners(cfg.gateway_port, false, error)) return false;
+  if (cfg.gateway_tls_port != 0 && !OpenHttpListeners(cfg.gateway_tls_port, true, error)) {
+    return false;
   }
   if (http_listeners_.empty()) {
     *error = "HTTP gateway: no gateway-bind address could be opened";
@@ -182,13 +203,38 @@ bool Server::ListenHttp(ConnectionFactory factory, std::string* error) {
   return true;
 }
 
+bool Server::OpenHttpListeners(int port, bool tls, std::string* error) {
+  for (const std::string& entry : config().gateway_bind) {
+    std::unique_ptr<Listener> listener;
+    std::string address;
+    bool skippable = false;
+    int rc = OpenTcpListener(entry, port, /*http=*/true, &listener, &address, &skippable);
+    if (rc != 0) {
+      if (skippable) continue;
+      *error = fmt::format("Could not listen for HTTP{} on {}:{}: {}", tls ? "S" : "", address,
+                           port, uv_strerror(rc));
+      return false;
+    }
+    listener->tls = tls;
+    Log(LogLevel::kNotice, "HTTP gateway listening on {}{}", listener->name,
+        tls ? " (https, wss)" : "");
+    http_listeners_.push_back(std::move(listener));
+  }
+  return true;
+}
+
 void Server::CloseListeners() {
-  for (auto& listener : listeners_) {
+  CloseListeners(&listeners_);
+  CloseListeners(&tls_listeners_);
+}
+
+void Server::CloseListeners(std::vector<std::unique_ptr<Listener>>* listeners) {
+  for (auto& listener : *listeners) {
     uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), CloseAndDelete);
     if (listener->is_unix) unlink(listener->name.c_str());
     listener.release();
   }
-  listeners_.clear();
+  listeners->clear();
 }
 
 int Server::Run() {
@@ -241,6 +287,15 @@ void Server::HandleConnection(Listener* listener) {
     Log(LogLevel::kWarning, "Accepting client connection: {}", uv_strerror(rc));
     connection->Close();
     return;
+  }
+  if (listener->tls) {
+    const std::string& certificates =
+        listener->http ? config().gateway_tls_auth_clients : config().tls_auth_clients;
+    if (!connection->StartTls(tls_->acceptor(), TlsSession::Role::kAccept,
+                              ParseClientCertificates(certificates))) {
+      connection->Close();
+      return;
+    }
   }
   ++stats_.connections_received;
   // Admission rules (maxclients, protected mode) are the protocol's: it answers in its own terms.
@@ -316,7 +371,26 @@ void Server::Cron() {
     Log(LogLevel::kVerbose, "Closing idle client");
     connection->Close();
   }
+  if (tls_ != nullptr) CheckTlsHandshakes(now);
   for (ServerPart* part : parts_) part->OnCron();
+}
+
+// A TLS client that connects and then sends nothing (or too little) would hold a connection
+// slot for ever: the handshake has tls-handshake-timeout seconds.
+void Server::CheckTlsHandshakes(uint64_t now) {
+  uint64_t limit = static_cast<uint64_t>(config().tls_handshake_timeout) * 1000;
+  std::vector<Connection*> stalled;
+  for (Connection* connection : connections_) {
+    if (connection->is_tls() && !connection->tls()->established() &&
+        now - connection->created_ms() > limit) {
+      stalled.push_back(connection);
+    }
+  }
+  for (Connection* connection : stalled) {
+    ++stats_.tls_handshake_timeouts;
+    Log(LogLevel::kVerbose, "TLS handshake with {} timed out", connection->peer());
+    connection->Close();
+  }
 }
 
 void Server::OnSignal(uv_signal_t* handle, int signum) {
@@ -346,6 +420,27 @@ std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
     for (ServerPart* part : parts_) {
       std::string error = part->OnConfigChanged(name);
       if (!error.empty()) return error;
+    }
+    if (name.starts_with("tls-") && name != "tls-handshake-timeout") {
+      // Redis's tlsConfigure on CONFIG SET: new connections use the new settings; a failure
+      // keeps the old ones.
+      if (TlsContext::Wanted(config())) {
+        std::string reason;
+        std::unique_ptr<TlsContext> context = TlsContext::Create(config(), &reason);
+        if (context == nullptr) {
+          Log(LogLevel::kWarning, "{}", reason);
+          return fmt::format(
+              "ERR CONFIG SET failed (possibly related to argument '{}') - Unable to update TLS "
+              "configuration. Check server logs.",
+              name);
+        }
+        tls_ = std::move(context);
+      }
+      if (name == "tls-port") {
+        CloseListeners(&tls_listeners_);
+        std::string error;
+        if (!OpenTlsListeners(&error)) return "ERR " + error;
+      }
     }
     if (name == "port" || name == "bind") {
       CloseListeners();

@@ -12,6 +12,7 @@
 #include "broker/acl.h"
 #include "broker/broker.h"
 #include "config/config.h"
+#include "server/tls.h"
 
 namespace herald::server {
 
@@ -29,9 +30,12 @@ struct Stats {
   uint64_t query_limit_disconnections = 0;
   uint64_t error_replies = 0;
   uint64_t published = 0;
-  uint64_t sync_full = 0;         // full resyncs served to replicas
-  uint64_t sync_partial_ok = 0;   // PSYNCs answered with +CONTINUE
-  uint64_t sync_partial_err = 0;  // PSYNCs with an ID that ended in a full resync
+  uint64_t sync_full = 0;               // full resyncs served to replicas
+  uint64_t sync_partial_ok = 0;         // PSYNCs answered with +CONTINUE
+  uint64_t sync_partial_err = 0;        // PSYNCs with an ID that ended in a full resync
+  uint64_t tls_handshakes = 0;          // TLS handshakes completed
+  uint64_t tls_handshake_errors = 0;    // failed: garbage, wrong certificate, peer gave up
+  uint64_t tls_handshake_timeouts = 0;  // not done within tls-handshake-timeout
 };
 
 // A part of the node that main wires into the server (the RESP front end with replication, the
@@ -74,6 +78,9 @@ class Server {
   // replies (the gateway answers in HTTP) and stay open across CONFIG SET port/bind. Returns
   // false with `*error` set if no address could be opened or a mandatory one failed.
   bool ListenHttp(ConnectionFactory factory, std::string* error);
+  // The TLS contexts (server/tls.h), built by Listen() when the configuration wants TLS;
+  // nullptr otherwise. CONFIG SET of a tls-* directive builds them again.
+  TlsContext* tls() { return tls_.get(); }
   // Runs the loop until Shutdown(). Returns the process exit code.
   int Run();
   // Stops accepting, closes every connection and makes Run() return.
@@ -134,12 +141,18 @@ class Server {
   void ProcessAttention();
   void Cron();
   bool OpenListeners(std::string* error);
+  // The tls-port listeners, on the same bind addresses as `port`.
+  bool OpenTlsListeners(std::string* error);
+  void CloseListeners(std::vector<std::unique_ptr<Listener>>* listeners);
+  void CheckTlsHandshakes(uint64_t now);
   // Opens one TCP listener for a bind entry ("addr", "-addr" = optional, "*", "::*") on `port`.
   // Returns 0 with the listener in *out, or a UV_E* code; *address is the address tried and
   // *skippable says the failure only concerns an optional address this host lacks.
   int OpenTcpListener(const std::string& entry, int port, bool http, std::unique_ptr<Listener>* out,
                       std::string* address, bool* skippable);
   void CloseListeners();
+  // One listener per gateway-bind address on `port` (gateway-port, or gateway-tls-port).
+  bool OpenHttpListeners(int port, bool tls, std::string* error);
 
   uv_loop_t loop_;
   config::ConfigStore* config_;
@@ -151,6 +164,8 @@ class Server {
   ConnectionFactory http_factory_;
   std::vector<std::unique_ptr<Listener>> http_listeners_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Listener>> tls_listeners_;
+  std::unique_ptr<TlsContext> tls_;
   // Each connection knows its position (Connection::table_index_): removal is a swap with the
   // last, and the table costs 8 bytes per connection instead of a hash node and bucket.
   std::vector<Connection*> connections_;

@@ -40,7 +40,8 @@ What is here
   `server_config`, `server_bind` class attributes) and `self.connect()` for auto-closed
   connections.
 * `Conn`: a raw-socket RESP client for byte-exact assertions: `send`, `expect` (read exactly the
-  expected bytes, with a timeout), `read_reply` (one RESP2/RESP3 value), `read_until_eof`.
+  expected bytes, with a timeout), `read_reply` (one RESP2/RESP3 value), `read_until_eof`;
+  `ssl_context=` makes it a TLS client (tls_certs.py makes a test CA and certificates).
 * `wait_until`: poll a condition with a generous bound. Tests never sleep-then-assert.
 """
 
@@ -589,8 +590,10 @@ class ByteStream:
     until a marker, an exact count or the end. `eof` says the server closed; `reset` that it
     did so with a TCP RST rather than a FIN."""
 
-    def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT):
+    def __init__(self, port, source=None, rcvbuf=None, timeout=IO_TIMEOUT, ssl_context=None):
         self.sock = tcp_connect("127.0.0.1", port, timeout, source=source, rcvbuf=rcvbuf)
+        if ssl_context is not None:  # https / wss (the TLS tests' certificates name localhost)
+            self.sock = ssl_context.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = bytearray()
         self.eof = False
         self.reset = False
@@ -660,7 +663,7 @@ class Conn:
     `rcvbuf` sets SO_RCVBUF before connecting (a small value makes a slow reader)."""
 
     def __init__(self, port=None, host="127.0.0.1", timeout=IO_TIMEOUT, source=None,
-                 rcvbuf=None, unix_path=None, family=None):
+                 rcvbuf=None, unix_path=None, family=None, ssl_context=None):
         self.timeout = timeout
         self.buf = bytearray()
         self.eof = False
@@ -672,6 +675,8 @@ class Conn:
         else:
             self.sock = tcp_connect(host, port, timeout, source=source, rcvbuf=rcvbuf,
                                     family=family)
+            if ssl_context is not None:  # RESP over TLS (tls-port)
+                self.sock = ssl_context.wrap_socket(self.sock, server_hostname="localhost")
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ function portIsFree(port) {
   });
 }
 
-async function pickPort() {
+export async function pickPort() {
   for (let i = 0; i < 200; i++) {
     const port = 10000 + Math.floor(Math.random() * 22001);
     if (await portIsFree(port)) return port;

@@ -1302,7 +1302,13 @@ class HandshakeTest(WsTestBase):
                 self.addCleanup(ws.close)
                 self.assertEqual(ws.status, 403)
         # The page the gateway itself serves (the request's Host is localhost).
-        for origin in ("http://localhost", "https://LOCALHOST"):
+        # The scheme is part of the origin: https pages belong to gateway-tls-port (see
+        # test_gateway_tls), http ones to this plain port.
+        ws = WsClient(self.server.gport, "/ws/" + self.channel,
+                      headers=["Origin: https://localhost"])
+        self.addCleanup(ws.close)
+        self.assertEqual(ws.status, 403)
+        for origin in ("http://localhost", "HTTP://LOCALHOST"):
             with self.subTest(origin=origin):
                 self.echo(self.ws(headers=[f"Origin: {origin}"]), TEXT, b"hi")
 
