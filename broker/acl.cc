@@ -67,13 +67,210 @@ std::string AclPasswordHash(std::string_view password) {
   return hex;
 }
 
-// -- AclUser ----------------------------------------------------------------------------------
+bool AclHasSpaces(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return c == 0 || std::isspace(static_cast<unsigned char>(c)) != 0;
+  });
+}
 
-void AclUser::AddCommandRule(bool allow, std::string target) {
+bool MergeSelectorArguments(const std::vector<std::string_view>& args,
+                            std::vector<std::string>* merged, std::string* unmatched) {
+  merged->clear();
+  std::string selector;
+  bool open = false;
+  for (std::string_view arg : args) {
+    if (!open && !arg.empty() && arg.front() == '(' && arg.back() != ')') {
+      selector.assign(arg);
+      *unmatched = std::string(arg);
+      open = true;
+      continue;
+    }
+    if (open) {
+      selector += ' ';
+      selector += arg;
+      if (!arg.empty() && arg.back() == ')') {
+        merged->push_back(std::move(selector));
+        open = false;
+      }
+      continue;
+    }
+    merged->emplace_back(arg);
+  }
+  return !open;
+}
+
+// -- AclSelector ------------------------------------------------------------------------------
+
+namespace {
+constexpr int kRead = 1;
+constexpr int kWrite = 2;
+}  // namespace
+
+void AclSelector::AddCommandRule(bool allow, std::string target) {
   // As Redis 7.0 keeps its command rules: a rule replaces an earlier one for the same target.
   std::erase_if(rules_, [&](const CommandRule& rule) { return rule.target == target; });
   rules_.push_back({allow, std::move(target)});
 }
+
+std::string AclSelector::Apply(std::string_view rule, const AclCatalog& catalog) {
+  std::string op = Lower(rule);
+  if (op == "allkeys" || op == "~*") {
+    allkeys_ = true;
+    keys_.clear();
+  } else if (op == "resetkeys") {
+    allkeys_ = false;
+    keys_.clear();
+  } else if (op == "allchannels" || op == "&*") {
+    allchannels_ = true;
+    channels_.clear();
+  } else if (op == "resetchannels") {
+    allchannels_ = false;
+    channels_.clear();
+  } else if (op == "allcommands" || op == "+@all") {
+    allcommands_ = true;
+    rules_.clear();
+  } else if (op == "nocommands" || op == "-@all") {
+    allcommands_ = false;
+    rules_.clear();
+  } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
+    // Key patterns: kept to be shown, never used (no keyspace).
+    if (allkeys_) {
+      return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
+             "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    }
+    int flags = kRead | kWrite;
+    size_t offset = 1;
+    if (rule[0] == '%') {
+      flags = 0;
+      for (; offset < rule.size(); ++offset) {
+        char c = static_cast<char>(std::toupper(static_cast<unsigned char>(rule[offset])));
+        if (c == 'R' && (flags & kRead) == 0) {
+          flags |= kRead;
+        } else if (c == 'W' && (flags & kWrite) == 0) {
+          flags |= kWrite;
+        } else if (rule[offset] == '~') {
+          ++offset;
+          break;
+        } else {
+          return std::string(kSyntax);
+        }
+      }
+      if (flags == 0) return std::string(kSyntax);
+    }
+    std::string_view pattern = rule.substr(std::min(offset, rule.size()));
+    if (AclHasSpaces(pattern)) return std::string(kSyntax);
+    auto same = std::find_if(keys_.begin(), keys_.end(),
+                             [&](const KeyPattern& key) { return key.pattern == pattern; });
+    if (same != keys_.end()) {
+      same->flags |= flags;
+    } else {
+      keys_.push_back({flags, std::string(pattern)});
+    }
+  } else if (!rule.empty() && rule[0] == '&') {
+    if (allchannels_) {
+      return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
+             "does not have any effect. Try 'resetchannels' to start with an empty list of "
+             "channels";
+    }
+    std::string pattern(rule.substr(1));
+    if (AclHasSpaces(pattern)) return std::string(kSyntax);
+    if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end()) {
+      channels_.push_back(std::move(pattern));
+    }
+  } else if (op.size() >= 2 && (op[0] == '+' || op[0] == '-')) {
+    bool allow = op[0] == '+';
+    std::string target = op.substr(1);
+    if (target[0] == '@') {
+      if (!IsCategory(std::string_view(target).substr(1))) return std::string(kUnknownName);
+    } else if (size_t bar = target.find('|'); bar != std::string::npos) {
+      std::string_view name = std::string_view(target).substr(0, bar);
+      std::string_view sub = std::string_view(target).substr(bar + 1);
+      if (sub.empty() || sub.find('|') != std::string_view::npos) return std::string(kSyntax);
+      // A command without subcommands takes a first argument here (Redis's deprecated form).
+      if (!catalog.is_command(name) ||
+          (!catalog.is_subcommand(name, sub) && catalog.is_subcommand(name, {}))) {
+        return std::string(kUnknownName);
+      }
+    } else if (!catalog.is_command(target)) {
+      return std::string(kUnknownName);
+    }
+    AddCommandRule(allow, std::move(target));
+  } else {
+    return std::string(kSyntax);
+  }
+  return {};
+}
+
+bool AclSelector::MayRun(std::string_view name, std::string_view sub,
+                         std::string_view categories) const {
+  bool allowed = allcommands_;
+  for (const CommandRule& rule : rules_) {
+    std::string_view target = rule.target;
+    bool matches = false;
+    if (target[0] == '@') {
+      matches = HasCategory(categories, target);
+    } else if (size_t bar = target.find('|'); bar != std::string_view::npos) {
+      matches = target.substr(0, bar) == name && target.substr(bar + 1) == sub && !sub.empty();
+    } else {
+      matches = target == name;
+    }
+    if (matches) allowed = rule.allow;
+  }
+  return allowed;
+}
+
+bool AclSelector::MayUseChannel(std::string_view channel, bool is_pattern) const {
+  if (allchannels_) return true;
+  for (const std::string& pattern : channels_) {
+    if (is_pattern ? pattern == channel : protocol::GlobMatch(pattern, channel)) return true;
+  }
+  return false;
+}
+
+std::string AclSelector::DescribeCommands() const {
+  std::string out = allcommands_ ? "+@all" : "-@all";
+  for (const CommandRule& rule : rules_) {
+    fmt::format_to(std::back_inserter(out), " {}{}", rule.allow ? '+' : '-', rule.target);
+  }
+  return out;
+}
+
+std::string AclSelector::DescribeKeys() const {
+  if (allkeys_) return "~*";
+  std::string out;
+  for (const KeyPattern& key : keys_) {
+    if (!out.empty()) out += ' ';
+    out += key.flags == (kRead | kWrite) ? "~" : (key.flags == kRead ? "%R~" : "%W~");
+    out += key.pattern;
+  }
+  return out;
+}
+
+std::string AclSelector::DescribeChannels() const {
+  if (allchannels_) return "&*";
+  std::string out;
+  for (const std::string& channel : channels_) {
+    if (!out.empty()) out += ' ';
+    out += '&';
+    out += channel;
+  }
+  return out;
+}
+
+std::string AclSelector::Describe() const {
+  std::string out = DescribeKeys();
+  if (!out.empty()) out += ' ';
+  if (allchannels_) {
+    out += "&* ";
+  } else {
+    out += "resetchannels ";
+    if (!channels_.empty()) out += DescribeChannels() + ' ';
+  }
+  out += DescribeCommands();
+  return out;
+}
+
+// -- AclUser ----------------------------------------------------------------------------------
 
 std::string AclUser::Apply(std::string_view rule, const AclCatalog& catalog,
                            bool allchannels_default) {
@@ -95,32 +292,14 @@ std::string AclUser::Apply(std::string_view rule, const AclCatalog& catalog,
   } else if (op == "sanitize-payload") {
     sanitize_payload_ = true;
     skip_sanitize_payload_ = false;
-  } else if (op == "allkeys" || op == "~*") {
-    allkeys_ = true;
-    keys_.clear();
-  } else if (op == "resetkeys") {
-    allkeys_ = false;
-    keys_.clear();
-  } else if (op == "allchannels" || op == "&*") {
-    allchannels_ = true;
-    channels_.clear();
-  } else if (op == "resetchannels") {
-    allchannels_ = false;
-    channels_.clear();
-  } else if (op == "allcommands" || op == "+@all") {
-    allcommands_ = true;
-    rules_.clear();
-  } else if (op == "nocommands" || op == "-@all") {
-    allcommands_ = false;
-    rules_.clear();
   } else if (op == "reset") {
-    for (std::string_view step :
-         {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "-@all"}) {
+    for (std::string_view step : {"resetpass", "resetkeys", "resetchannels", "off",
+                                  "sanitize-payload", "clearselectors", "-@all"}) {
       Apply(step, catalog, allchannels_default);
     }
     if (allchannels_default) Apply("allchannels", catalog, allchannels_default);
   } else if (op == "clearselectors") {
-    // Herald keeps no selectors: nothing to clear.
+    selectors_.clear();
   } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '<')) {
     std::string hash = AclPasswordHash(rule.substr(1));
     if (rule[0] == '>') {
@@ -149,54 +328,27 @@ std::string AclUser::Apply(std::string_view rule, const AclCatalog& catalog,
         return "The password you are trying to remove from the user does not exist";
       passwords_.erase(it);
     }
-  } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
-    // Key patterns: kept to be shown, never used (no keyspace).
-    if (rule[0] == '%') {
-      size_t tilde = rule.find('~');
-      std::string_view perms = rule.substr(1, tilde == std::string_view::npos ? 0 : tilde - 1);
-      if (tilde == std::string_view::npos || perms.empty() ||
-          !std::all_of(perms.begin(), perms.end(),
-                       [](char c) { return c == 'R' || c == 'W' || c == 'r' || c == 'w'; })) {
-        return std::string(kSyntax);
+  } else if (rule.size() >= 2 && rule.front() == '(' && rule.back() == ')') {
+    // A selector: its rules split on white space, applied to a fresh one.
+    AclSelector selector(allchannels_default);
+    std::string_view inner = rule.substr(1, rule.size() - 2);
+    size_t at = 0;
+    while (at < inner.size()) {
+      if (std::isspace(static_cast<unsigned char>(inner[at])) != 0) {
+        ++at;
+        continue;
       }
-    }
-    if (allkeys_) {
-      return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
-             "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
-    }
-    if (std::find(keys_.begin(), keys_.end(), rule) == keys_.end()) keys_.emplace_back(rule);
-  } else if (!rule.empty() && rule[0] == '&') {
-    if (allchannels_) {
-      return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
-             "does not have any effect. Try 'resetchannels' to start with an empty list of "
-             "channels";
-    }
-    std::string pattern(rule.substr(1));
-    if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end()) {
-      channels_.push_back(std::move(pattern));
-    }
-  } else if (op.size() >= 2 && (op[0] == '+' || op[0] == '-')) {
-    bool allow = op[0] == '+';
-    std::string target = op.substr(1);
-    if (target[0] == '@') {
-      if (!IsCategory(std::string_view(target).substr(1))) return std::string(kUnknownName);
-    } else if (size_t bar = target.find('|'); bar != std::string::npos) {
-      std::string_view name = std::string_view(target).substr(0, bar);
-      std::string_view sub = std::string_view(target).substr(bar + 1);
-      if (sub.empty() || sub.find('|') != std::string_view::npos) return std::string(kSyntax);
-      // A command without subcommands takes a first argument here (Redis's deprecated form).
-      if (!catalog.is_command(name) ||
-          (!catalog.is_subcommand(name, sub) && catalog.is_subcommand(name, {}))) {
-        return std::string(kUnknownName);
+      size_t end = at;
+      while (end < inner.size() && std::isspace(static_cast<unsigned char>(inner[end])) == 0) {
+        ++end;
       }
-    } else if (!catalog.is_command(target)) {
-      return std::string(kUnknownName);
+      std::string why = selector.Apply(inner.substr(at, end - at), catalog);
+      if (!why.empty()) return why;
+      at = end;
     }
-    AddCommandRule(allow, std::move(target));
-  } else if (!rule.empty() && rule[0] == '(') {
-    return "Selectors are not supported by herald";
+    selectors_.push_back(std::move(selector));
   } else {
-    return std::string(kSyntax);
+    return root_.Apply(rule, catalog);
   }
   return {};
 }
@@ -213,28 +365,48 @@ bool AclUser::CheckPassword(std::string_view password) const {
 
 bool AclUser::MayRun(std::string_view name, std::string_view sub,
                      std::string_view categories) const {
-  bool allowed = allcommands_;
-  for (const CommandRule& rule : rules_) {
-    std::string_view target = rule.target;
-    bool matches = false;
-    if (target[0] == '@') {
-      matches = HasCategory(categories, target);
-    } else if (size_t bar = target.find('|'); bar != std::string_view::npos) {
-      matches = target.substr(0, bar) == name && target.substr(bar + 1) == sub && !sub.empty();
-    } else {
-      matches = target == name;
-    }
-    if (matches) allowed = rule.allow;
-  }
-  return allowed;
+  if (root_.MayRun(name, sub, categories)) return true;
+  return std::any_of(selectors_.begin(), selectors_.end(), [&](const AclSelector& selector) {
+    return selector.MayRun(name, sub, categories);
+  });
 }
 
 bool AclUser::MayUseChannel(std::string_view channel, bool is_pattern) const {
-  if (allchannels_) return true;
-  for (const std::string& pattern : channels_) {
-    if (is_pattern ? pattern == channel : protocol::GlobMatch(pattern, channel)) return true;
+  if (root_.MayUseChannel(channel, is_pattern)) return true;
+  return std::any_of(selectors_.begin(), selectors_.end(), [&](const AclSelector& selector) {
+    return selector.MayUseChannel(channel, is_pattern);
+  });
+}
+
+bool AclUser::allchannels() const {
+  if (root_.allchannels()) return true;
+  return std::any_of(selectors_.begin(), selectors_.end(),
+                     [](const AclSelector& selector) { return selector.allchannels(); });
+}
+
+AclDenied AclUser::Check(std::string_view name, std::string_view sub, std::string_view categories,
+                         const std::vector<std::string_view>& channels, bool is_pattern,
+                         size_t* denied_index) const {
+  // As ACLCheckAllUserCommandPerm: the first selector that allows everything wins; otherwise a
+  // channel refusal outranks a command one, and the furthest refused channel is the one named.
+  bool channel_refused = false;
+  size_t index = 0;
+  auto check = [&](const AclSelector& selector) {
+    if (!selector.MayRun(name, sub, categories)) return false;
+    for (size_t i = 0; i < channels.size(); ++i) {
+      if (selector.MayUseChannel(channels[i], is_pattern)) continue;
+      if (!channel_refused || i > index) index = i;
+      channel_refused = true;
+      return false;
+    }
+    return true;
+  };
+  if (check(root_)) return AclDenied::kNone;
+  for (const AclSelector& selector : selectors_) {
+    if (check(selector)) return AclDenied::kNone;
   }
-  return false;
+  if (denied_index != nullptr) *denied_index = index;
+  return channel_refused ? AclDenied::kChannel : AclDenied::kCommand;
 }
 
 std::vector<std::string> AclUser::Flags() const {
@@ -245,35 +417,6 @@ std::vector<std::string> AclUser::Flags() const {
   return flags;
 }
 
-std::string AclUser::DescribeCommands() const {
-  std::string out = allcommands_ ? "+@all" : "-@all";
-  for (const CommandRule& rule : rules_) {
-    fmt::format_to(std::back_inserter(out), " {}{}", rule.allow ? '+' : '-', rule.target);
-  }
-  return out;
-}
-
-std::string AclUser::DescribeKeys() const {
-  if (allkeys_) return "~*";
-  std::string out;
-  for (const std::string& key : keys_) {
-    if (!out.empty()) out += ' ';
-    out += key;
-  }
-  return out;
-}
-
-std::string AclUser::DescribeChannels() const {
-  if (allchannels_) return "&*";
-  std::string out;
-  for (const std::string& channel : channels_) {
-    if (!out.empty()) out += ' ';
-    out += '&';
-    out += channel;
-  }
-  return out;
-}
-
 std::string AclUser::Describe() const {
   std::string out;
   for (const std::string& flag : Flags()) {
@@ -281,14 +424,8 @@ std::string AclUser::Describe() const {
     out += flag;
   }
   for (const std::string& hash : passwords_) fmt::format_to(std::back_inserter(out), " #{}", hash);
-  if (std::string keys = DescribeKeys(); !keys.empty()) out += ' ' + keys;
-  if (allchannels_) {
-    out += " &*";
-  } else {
-    out += " resetchannels";
-    if (!channels_.empty()) out += ' ' + DescribeChannels();
-  }
-  out += ' ' + DescribeCommands();
+  out += ' ' + root_.Describe();
+  for (const AclSelector& selector : selectors_) out += " (" + selector.Describe() + ')';
   return out;
 }
 
@@ -310,11 +447,21 @@ std::shared_ptr<AclUser> AclStore::Find(std::string_view name) const {
 
 bool AclStore::SetUser(std::string_view name, const std::vector<std::string_view>& rules,
                        const AclCatalog& catalog, std::string* error) {
+  if (AclHasSpaces(name)) {
+    *error = "ERR Usernames can't contain spaces or null characters";
+    return false;
+  }
+  std::vector<std::string> merged;
+  std::string unmatched;
+  if (!MergeSelectorArguments(rules, &merged, &unmatched)) {
+    *error = fmt::format("ERR Unmatched parenthesis in acl selector starting at '{}'.", unmatched);
+    return false;
+  }
   std::shared_ptr<AclUser> existing = Find(name);
   // Applied to a copy first: a bad rule leaves the user as it was.
   AclUser changed = existing != nullptr ? *existing : AclUser(std::string(name));
   if (existing == nullptr && allchannels_default_) changed.Apply("allchannels", catalog, true);
-  for (std::string_view rule : rules) {
+  for (const std::string& rule : merged) {
     std::string why = changed.Apply(rule, catalog, allchannels_default_);
     if (!why.empty()) {
       *error = fmt::format("ERR Error in ACL SETUSER modifier '{}': {}", rule, why);
@@ -374,13 +521,18 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
       *error = fmt::format("line {}: duplicate user '{}' found", line_no, words[1]);
       return false;
     }
+    std::vector<std::string> rules;
+    std::string unmatched;
+    if (!MergeSelectorArguments({words.begin() + 2, words.end()}, &rules, &unmatched)) {
+      *error = fmt::format("line {}: Unmatched parenthesis in selector definition.", line_no);
+      return false;
+    }
     AclUser user{std::string(words[1])};
     if (allchannels_default_) user.Apply("allchannels", catalog, true);
-    for (size_t i = 2; i < words.size(); ++i) {
-      std::string why = user.Apply(words[i], catalog, allchannels_default_);
+    for (const std::string& rule : rules) {
+      std::string why = user.Apply(rule, catalog, allchannels_default_);
       if (!why.empty()) {
-        *error =
-            fmt::format("line {}: Error in applying operation '{}': {}", line_no, words[i], why);
+        *error = fmt::format("line {}: Error in applying operation '{}': {}", line_no, rule, why);
         return false;
       }
     }
@@ -390,7 +542,9 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
 }
 
 void AclStore::Log(LogEntry entry, uint64_t now_ms, size_t max_len) {
-  for (auto it = log_.begin(); it != log_.end(); ++it) {
+  // As Redis 7.0: only the 10 newest entries are candidates for grouping.
+  size_t scan = 0;
+  for (auto it = log_.begin(); it != log_.end() && scan < 10; ++it, ++scan) {
     if (it->reason == entry.reason && it->context == entry.context && it->object == entry.object &&
         it->username == entry.username && now_ms - it->updated_ms < kLogGroupMs) {
       LogEntry grouped = std::move(*it);

@@ -10,8 +10,9 @@
 #include <vector>
 
 // Redis 6/7 ACL users, as far as a pub/sub server has use for them: passwords, the on/off flag,
-// command rules (+cmd, -cmd|sub, +@category, allcommands) and channel patterns (&pattern,
-// allchannels). Key patterns (~, %R~, allkeys) are accepted and shown, and mean nothing here:
+// command rules (+cmd, -cmd|sub, +@category, allcommands), channel patterns (&pattern,
+// allchannels) and selectors. Key patterns (~, %R~, allkeys) are accepted and shown, and mean
+// nothing here:
 // herald has no keys. The same users can be named by browser tokens, so the store lives with the
 // broker. Pure: the front end says which commands and categories exist (AclCatalog) and what a
 // command belongs to; no clock beyond what the caller passes.
@@ -29,6 +30,51 @@ struct AclCatalog {
 // Redis 7.0's ACL categories, in ACL CAT order.
 const std::vector<std::string_view>& AclCategories();
 
+// Why a full check refused a command, as Redis's ACL_DENIED_*: the command itself, or one of its
+// channels. Ordered as Redis ranks them when several selectors refuse for different reasons.
+enum class AclDenied { kNone = 0, kCommand = 1, kChannel = 4 };
+
+// One set of key, channel and command rules: a user's root permissions, or one of its Redis 7
+// selectors ("(~key &chan +cmd)"). A command is allowed when one selector allows the command and
+// all of its channels together.
+class AclSelector {
+ public:
+  explicit AclSelector(bool allchannels) : allchannels_(allchannels) {}
+
+  // Applies one key, channel or command rule. Returns "" or Redis's reason; anything else
+  // (on, >pass, ...) is a "Syntax error" here, as inside Redis's parentheses.
+  std::string Apply(std::string_view rule, const AclCatalog& catalog);
+
+  bool MayRun(std::string_view name, std::string_view sub, std::string_view categories) const;
+  bool MayUseChannel(std::string_view channel, bool is_pattern) const;
+  bool allchannels() const { return allchannels_; }
+
+  // ACL GETUSER's "commands", "keys" and "channels", and ACL LIST's text ("~a resetchannels &b
+  // -@all +get").
+  std::string DescribeCommands() const;
+  std::string DescribeKeys() const;
+  std::string DescribeChannels() const;
+  std::string Describe() const;
+
+ private:
+  struct CommandRule {
+    bool allow;
+    std::string target;  // "publish", "client|list" or "@pubsub" (lower case)
+  };
+  struct KeyPattern {
+    int flags;  // kRead | kWrite
+    std::string pattern;
+  };
+  void AddCommandRule(bool allow, std::string target);
+
+  bool allkeys_ = false;
+  std::vector<KeyPattern> keys_;
+  bool allchannels_ = false;
+  std::vector<std::string> channels_;
+  bool allcommands_ = false;
+  std::vector<CommandRule> rules_;
+};
+
 class AclUser {
  public:
   explicit AclUser(std::string name) : name_(std::move(name)) {}
@@ -37,53 +83,63 @@ class AclUser {
   bool enabled() const { return enabled_; }
   bool nopass() const { return nopass_; }
 
-  // Applies one ACL SETUSER rule. Returns "" or Redis's reason ("Syntax error", ...).
-  // `allchannels_default`: acl-pubsub-default is allchannels (what "reset" restores).
+  // Applies one ACL SETUSER rule (a whole selector "(...)" is one rule: see
+  // MergeSelectorArguments). Returns "" or Redis's reason ("Syntax error", ...).
+  // `allchannels_default`: acl-pubsub-default is allchannels (what "reset" restores, and what a
+  // new selector starts with).
   std::string Apply(std::string_view rule, const AclCatalog& catalog, bool allchannels_default);
 
   // Whether `password` is one of the user's (or the user is nopass); in constant time per hash.
   bool CheckPassword(std::string_view password) const;
 
-  // Whether the user may run the command: `name` and its subcommand `sub` ("" for none), with
-  // their categories ("@pubsub @slow", the subcommand's when it has one).
+  // Whether some selector lets the user run the command: `name` and its subcommand `sub` (""
+  // for none), with their categories ("@pubsub @slow", the subcommand's when it has one).
   bool MayRun(std::string_view name, std::string_view sub, std::string_view categories) const;
-  // Channels: a channel (SUBSCRIBE, PUBLISH) must match one of the patterns; a pattern
-  // (PSUBSCRIBE) must be one of them literally, unless the user has allchannels.
+  // Whether some selector grants the channel: a channel (SUBSCRIBE, PUBLISH) must match one of
+  // its patterns; a pattern (PSUBSCRIBE) must be one of them literally, unless allchannels.
   bool MayUseChannel(std::string_view channel, bool is_pattern) const;
-  bool allchannels() const { return allchannels_; }
+  // Redis's full check (ACLCheckAllUserCommandPerm): one selector must allow the command and all
+  // of `channels` (patterns when `is_pattern`). On a refusal *denied_index is the channel that
+  // decided it (the furthest any selector got), for the ACL LOG.
+  AclDenied Check(std::string_view name, std::string_view sub, std::string_view categories,
+                  const std::vector<std::string_view>& channels, bool is_pattern,
+                  size_t* denied_index) const;
+  // Whether some selector has allchannels (then MayUseChannel refuses nothing).
+  bool allchannels() const;
 
-  // ACL LIST's line without "user <name> ", and the parts of ACL GETUSER.
+  // ACL LIST's line without "user <name> ", and the parts of ACL GETUSER (the root selector's).
   std::string Describe() const;
   std::vector<std::string> Flags() const;
   const std::vector<std::string>& password_hashes() const { return passwords_; }
-  std::string DescribeCommands() const;
-  std::string DescribeKeys() const;
-  std::string DescribeChannels() const;
+  std::string DescribeCommands() const { return root_.DescribeCommands(); }
+  std::string DescribeKeys() const { return root_.DescribeKeys(); }
+  std::string DescribeChannels() const { return root_.DescribeChannels(); }
+  // The selectors beyond the root, in the order added.
+  const std::vector<AclSelector>& selectors() const { return selectors_; }
 
   // Bumped by every change (sessions re-check their subscriptions when it moves).
   uint64_t version() const { return version_; }
 
  private:
-  struct CommandRule {
-    bool allow;
-    std::string target;  // "publish", "client|list" or "@pubsub" (lower case)
-  };
-  void AddCommandRule(bool allow, std::string target);
-
   std::string name_;
   bool enabled_ = false;
   bool nopass_ = false;
   bool sanitize_payload_ = false;
   bool skip_sanitize_payload_ = false;
   std::vector<std::string> passwords_;  // SHA-256 hex, in order added
-  bool allkeys_ = false;
-  std::vector<std::string> keys_;  // "~a", "%R~b" as given
-  bool allchannels_ = false;
-  std::vector<std::string> channels_;
-  bool allcommands_ = false;
-  std::vector<CommandRule> rules_;
+  AclSelector root_{false};
+  std::vector<AclSelector> selectors_;
   uint64_t version_ = 0;
 };
+
+// Redis's ACLMergeSelectorArguments: joins arguments that together spell one selector
+// ("(~a", "+get)" -> "(~a +get)"). False, with *unmatched the argument that opened it, when a
+// parenthesis is never closed.
+bool MergeSelectorArguments(const std::vector<std::string_view>& args,
+                            std::vector<std::string>* merged, std::string* unmatched);
+
+// Redis's ACLStringHasSpaces: user names and patterns may hold no white space nor NUL.
+bool AclHasSpaces(std::string_view text);
 
 // The users, and the ACL LOG.
 class AclStore {

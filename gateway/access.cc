@@ -133,8 +133,10 @@ bool GatewayConnection::IdentityMay(bool publish, std::string_view name, bool pa
   if (user == nullptr || !user->enabled()) return false;
   // The categories of these commands in Redis 7.0 (resp/commands.cc has the same).
   std::string_view command = publish ? "publish" : (pattern ? "psubscribe" : "subscribe");
-  if (!user->MayRun(command, {}, publish ? "@pubsub @fast" : "@pubsub @slow")) return false;
-  if (!user->MayUseChannel(name, pattern)) return false;
+  if (user->Check(command, {}, publish ? "@pubsub @fast" : "@pubsub @slow", {name}, pattern,
+                  nullptr) != broker::AclDenied::kNone) {
+    return false;
+  }
   const std::vector<std::string>& own = publish ? grants.publish : grants.subscribe;
   if (own.empty()) return true;
   return publish ? grants.MayPublish(name)

@@ -576,6 +576,9 @@ bool AclAuthenticate(RespSession& client, std::string_view name, std::string_vie
 bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub) {
   const AclUser& user = client.user();
   const Command& run = sub != nullptr ? *sub : top;
+  // Redis skips the command rules for the commands that need no authentication (AUTH, HELLO,
+  // QUIT, RESET): a user with no commands can still log in as another user, or leave.
+  if ((top.flags & kCmdNoAuth) != 0) return true;
   if (user.MayRun(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories)) {
     return true;
   }
@@ -587,18 +590,26 @@ bool AclAllowsCommand(RespSession& client, const Command& top, const Command* su
   return false;
 }
 
-bool AclAllowsChannels(RespSession& client, CommandArgs channels, bool patterns) {
+bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
+                       bool patterns) {
   const AclUser& user = client.user();
-  if (user.allchannels()) return true;
-  for (std::string_view channel : channels) {
-    if (user.MayUseChannel(channel, patterns)) continue;
-    LogDenial(client, "channel", channel, user.name());
-    ReplyError(client,
-               "NOPERM this user has no permissions to access one of the channels used as "
-               "arguments");
+  std::vector<std::string_view> names(channels.begin(), channels.end());
+  size_t denied = 0;
+  broker::AclDenied why =
+      user.Check(command.name, {}, command.acl_categories, names, patterns, &denied);
+  if (why == broker::AclDenied::kNone) return true;
+  if (why == broker::AclDenied::kCommand) {
+    // Not reached after AclAllowsCommand: some selector allows the command alone.
+    LogDenial(client, "command", command.name, user.name());
+    ReplyError(client, fmt::format("NOPERM this user has no permissions to run the '{}' command",
+                                   command.name));
     return false;
   }
-  return true;
+  LogDenial(client, "channel", names[denied], user.name());
+  ReplyError(client,
+             "NOPERM this user has no permissions to access one of the channels used as "
+             "arguments");
+  return false;
 }
 
 void AclCommand(RespSession& client, CommandArgs args) {
@@ -651,7 +662,16 @@ void AclCommand(RespSession& client, CommandArgs args) {
     reply.Bulk("channels");
     reply.Bulk(user->DescribeChannels());
     reply.Bulk("selectors");
-    reply.ArrayHeader(0);
+    reply.ArrayHeader(user->selectors().size());
+    for (const broker::AclSelector& selector : user->selectors()) {
+      reply.MapHeader(3);
+      reply.Bulk("commands");
+      reply.Bulk(selector.DescribeCommands());
+      reply.Bulk("keys");
+      reply.Bulk(selector.DescribeKeys());
+      reply.Bulk("channels");
+      reply.Bulk(selector.DescribeChannels());
+    }
   } else if (sub == "list") {
     ReplyUserLines(client);
   } else if (sub == "users") {
@@ -732,7 +752,8 @@ void AclCommand(RespSession& client, CommandArgs args) {
       reply.Bulk("username");
       reply.Bulk(entry.username);
       reply.Bulk("age-seconds");
-      reply.Double(static_cast<double>(now - entry.created_ms) / 1000.0);
+      // Redis 7.0's age counts from the entry's last occurrence.
+      reply.Double(static_cast<double>(now - entry.updated_ms) / 1000.0);
       reply.Bulk("client-info");
       reply.Bulk(entry.client_info);
     }
@@ -754,13 +775,6 @@ void AclCommand(RespSession& client, CommandArgs args) {
       }
     }
     const Command& run = child != nullptr ? *child : *command;
-    if (!user->MayRun(command->name, child != nullptr ? child->name : std::string_view(),
-                      run.acl_categories)) {
-      std::string full(command->name);
-      if (child != nullptr) full += fmt::format("|{}", child->name);
-      reply.Bulk(fmt::format("This user has no permissions to run the '{}' command", full));
-      return;
-    }
     // Channel arguments of the pub/sub commands.
     std::string name(command->name);
     size_t first = 4;
@@ -769,14 +783,24 @@ void AclCommand(RespSession& client, CommandArgs args) {
     if (name == "publish" || name == "spublish") last = std::min<size_t>(5, args.size());
     bool has_channels = name == "publish" || name == "spublish" || name == "subscribe" ||
                         name == "ssubscribe" || pattern;
+    std::vector<std::string_view> channels;
     if (has_channels) {
-      for (size_t i = first; i < last; ++i) {
-        if (!user->MayUseChannel(args[i], pattern)) {
-          reply.Bulk(
-              fmt::format("This user has no permissions to access the '{}' channel", args[i]));
-          return;
-        }
-      }
+      for (size_t i = first; i < last; ++i) channels.push_back(args[i]);
+    }
+    size_t denied = 0;
+    broker::AclDenied why =
+        user->Check(command->name, child != nullptr ? child->name : std::string_view(),
+                    run.acl_categories, channels, pattern, &denied);
+    if (why == broker::AclDenied::kCommand) {
+      std::string full(command->name);
+      if (child != nullptr) full += fmt::format("|{}", child->name);
+      reply.Bulk(fmt::format("This user has no permissions to run the '{}' command", full));
+      return;
+    }
+    if (why == broker::AclDenied::kChannel) {
+      reply.Bulk(
+          fmt::format("This user has no permissions to access the '{}' channel", channels[denied]));
+      return;
     }
     reply.SimpleString("OK");
   } else if (sub == "genpass") {

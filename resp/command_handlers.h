@@ -77,7 +77,8 @@ bool AclAuthenticate(RespSession& client, std::string_view user, std::string_vie
 bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub);
 // Whether the client's user may use these channels (patterns: PSUBSCRIBE); if not, replies
 // -NOPERM and logs the first refused one.
-bool AclAllowsChannels(RespSession& client, CommandArgs channels, bool patterns);
+bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
+                       bool patterns);
 
 // admin_commands.cc
 void InfoCommand(RespSession& client, CommandArgs args);

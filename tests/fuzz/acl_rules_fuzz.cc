@@ -56,18 +56,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string_view::npos) end = input.size();
     std::string_view rule = input.substr(at, end - at);
     // Rules are whole words (ACL SETUSER arguments); a space inside one is its own test.
-    if (rule.find(' ') == std::string_view::npos) user.Apply(rule, fuzz::Catalog(), false);
+    // A selector "(...)" holds its own spaces.
+    if (rule.find(' ') == std::string_view::npos ||
+        (!rule.empty() && rule.front() == '(' && rule.back() == ')')) {
+      user.Apply(rule, fuzz::Catalog(), false);
+    }
     at = end + 1;
   }
   std::string described = user.Describe();
   broker::AclUser copy("u");
-  for (std::string_view word : fuzz::Words(described)) {
+  // ACL LIST's text splits on spaces; selectors are joined back as ACL SETUSER joins them.
+  std::vector<std::string> merged;
+  std::string unmatched;
+  fuzz::Check(broker::MergeSelectorArguments(fuzz::Words(described), &merged, &unmatched));
+  for (const std::string& word : merged) {
     std::string why = copy.Apply(word, fuzz::Catalog(), false);
     fuzz::Check(why.empty());
   }
   fuzz::Check(copy.Describe() == described);
   for (std::string_view name : {"publish", "subscribe", "get"}) {
     fuzz::Check(user.MayRun(name, "", "@pubsub") == copy.MayRun(name, "", "@pubsub"));
+    std::vector<std::string_view> channels = {input, "chat"};
+    fuzz::Check(user.Check(name, "", "@pubsub", channels, false, nullptr) ==
+                copy.Check(name, "", "@pubsub", channels, false, nullptr));
   }
   fuzz::Check(user.MayUseChannel(input, false) == copy.MayUseChannel(input, false));
   fuzz::Check(user.MayUseChannel(input, true) == copy.MayUseChannel(input, true));

@@ -47,7 +47,62 @@ TEST_CASE("AclUser: refusals leave reasons as Redis words them") {
   CHECK(user.Apply("+client|nosuch", Catalog(), false) ==
         "Unknown command or category name in ACL");
   CHECK(user.Apply("#ABC", Catalog(), false).starts_with("The password hash must be exactly 64"));
-  CHECK(user.Apply("(+publish)", Catalog(), false) == "Selectors are not supported by herald");
+  CHECK(user.Apply("(on)", Catalog(), false) == "Syntax error");
+  CHECK(user.Apply("&a b", Catalog(), false) == "Syntax error");
+  CHECK(user.Apply("%~k", Catalog(), false) == "Syntax error");
+  CHECK(user.Apply("%X~k", Catalog(), false) == "Syntax error");
+}
+
+TEST_CASE("AclUser: selectors allow a command with its channels, as Redis 7 combines them") {
+  AclUser user("u");
+  for (std::string_view rule : {"on", "nopass", "+subscribe", "&news", "(+publish &chat.*)"}) {
+    CHECK(user.Apply(rule, Catalog(), false).empty());
+  }
+  CHECK(user.Describe() ==
+        "on nopass resetchannels &news -@all +subscribe (resetchannels &chat.* -@all +publish)");
+  size_t index = 99;
+  CHECK(user.Check("subscribe", "", "@pubsub @slow", {"news"}, false, &index) == AclDenied::kNone);
+  CHECK(user.Check("publish", "", "@pubsub @fast", {"chat.a"}, false, &index) == AclDenied::kNone);
+  // Each selector grants half of it: refused, as in Redis.
+  CHECK(user.Check("publish", "", "@pubsub @fast", {"news"}, false, &index) == AclDenied::kChannel);
+  CHECK(index == 0);
+  CHECK(user.Check("subscribe", "", "@pubsub @slow", {"news", "chat.a"}, false, &index) ==
+        AclDenied::kChannel);
+  CHECK(index == 1);
+  CHECK(user.Check("client", "list", "@admin", {}, false, &index) == AclDenied::kCommand);
+  // Any selector's channels count for the subscriptions a user may keep.
+  CHECK(user.MayUseChannel("chat.x", false));
+  CHECK(user.MayUseChannel("news", false));
+  CHECK_FALSE(user.MayUseChannel("other", false));
+  CHECK(user.selectors().size() == 1);
+  CHECK(user.Apply("clearselectors", Catalog(), false).empty());
+  CHECK(user.selectors().empty());
+  CHECK_FALSE(user.MayUseChannel("chat.x", false));
+}
+
+TEST_CASE("AclUser: key patterns keep Redis's %R~/%W~ forms and merge their flags") {
+  AclUser user("u");
+  for (std::string_view rule : {"%RW~a", "%R~b", "%W~b", "%r~c", "%R"}) {
+    CHECK(user.Apply(rule, Catalog(), false).empty());
+  }
+  CHECK(user.DescribeKeys() == "~a ~b %R~c %R~");
+}
+
+TEST_CASE("MergeSelectorArguments joins a selector spread over arguments") {
+  std::vector<std::string> merged;
+  std::string unmatched;
+  CHECK(MergeSelectorArguments({"on", "(~c", "+get", "&d)", "(&e)"}, &merged, &unmatched));
+  CHECK(merged == std::vector<std::string>{"on", "(~c +get &d)", "(&e)"});
+  CHECK_FALSE(MergeSelectorArguments({"(~c", "+get"}, &merged, &unmatched));
+  CHECK(unmatched == "(~c");
+  AclStore store;
+  std::string error;
+  CHECK_FALSE(store.SetUser("a b", {}, Catalog(), &error));
+  CHECK(error == "ERR Usernames can't contain spaces or null characters");
+  CHECK_FALSE(store.SetUser("w", {"(~c"}, Catalog(), &error));
+  CHECK(error == "ERR Unmatched parenthesis in acl selector starting at '(~c'.");
+  CHECK_FALSE(store.SetUser("w", {"(on)"}, Catalog(), &error));
+  CHECK(error == "ERR Error in ACL SETUSER modifier '(on)': Syntax error");
 }
 
 TEST_CASE("AclStore: SETUSER is all or nothing; the log groups repeats") {
