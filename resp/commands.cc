@@ -279,8 +279,10 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
     ReplyError(client, protocol::errors::kNoAuth);
     return CommandOutcome::kRefused;
   }
-  // Redis checks ACLs after authentication, before the subscribed-context rule.
-  if (!AclAllowsCommand(client, *top, sub)) {
+  // Redis checks ACLs after authentication, before the subscribed-context rule. Commands that
+  // run before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the user's rules: a client of a
+  // user without them (`user default off`, which resets the default user) can still log in.
+  if ((command->flags & kCmdNoAuth) == 0 && !AclAllowsCommand(client, *top, sub)) {
     ++server.stats().acl_denied_cmd;
     stats.RecordRejected(top, sub);
     return CommandOutcome::kRefused;
