@@ -107,8 +107,16 @@ constexpr int kWrite = 2;
 }  // namespace
 
 void AclSelector::AddCommandRule(bool allow, std::string target) {
-  // As Redis 7.0 keeps its command rules: a rule replaces an earlier one for the same target.
-  std::erase_if(rules_, [&](const CommandRule& rule) { return rule.target == target; });
+  // As Redis 7.0 keeps its command rules: a rule replaces an earlier one for the same target,
+  // and a rule for a whole command engulfs those for its subcommands ("+memory|doctor +memory"
+  // is "+memory").
+  std::string prefix = target + '|';
+  std::erase_if(rules_, [&](const CommandRule& rule) {
+    return rule.target == target || (target[0] != '@' && rule.target.starts_with(prefix));
+  });
+  // A first rule that changes nothing ("+@all +client|id", "-@all -publish") is not kept:
+  // Redis describes the permissions, not the rules that led there.
+  if (rules_.empty() && allow == allcommands_) return;
   rules_.push_back({allow, std::move(target)});
 }
 
@@ -180,15 +188,30 @@ std::string AclSelector::Apply(std::string_view rule, const AclCatalog& catalog)
   } else if (op.size() >= 2 && (op[0] == '+' || op[0] == '-')) {
     bool allow = op[0] == '+';
     std::string target = op.substr(1);
+    // Redis's strict lookup of "cmd" or "cmd|sub" (a container and one of its subcommands).
+    auto known = [&](std::string_view name) {
+      size_t bar = name.find('|');
+      if (bar == std::string_view::npos) return catalog.is_command(name);
+      std::string_view base = name.substr(0, bar);
+      std::string_view sub = name.substr(bar + 1);
+      return sub.find('|') == std::string_view::npos && catalog.is_command(base) &&
+             catalog.is_subcommand(base, {}) && catalog.is_subcommand(base, sub);
+    };
     if (target[0] == '@') {
       if (!IsCategory(std::string_view(target).substr(1))) return std::string(kUnknownName);
-    } else if (size_t bar = target.find('|'); bar != std::string::npos) {
+    } else if (!allow && target.find('|') != std::string::npos) {
+      // "-cmd|sub" names a subcommand; Redis has no "-cmd|first-arg".
+      if (!known(target)) return std::string(kUnknownName);
+    } else if (size_t bar = target.rfind('|'); bar != std::string::npos) {
       std::string_view name = std::string_view(target).substr(0, bar);
       std::string_view sub = std::string_view(target).substr(bar + 1);
-      if (sub.empty() || sub.find('|') != std::string_view::npos) return std::string(kSyntax);
+      if (!known(name)) return std::string(kUnknownName);
+      if (name.find('|') != std::string_view::npos) {
+        return "Allowing first-arg of a subcommand is not supported";
+      }
+      if (sub.empty()) return std::string(kSyntax);
       // A command without subcommands takes a first argument here (Redis's deprecated form).
-      if (!catalog.is_command(name) ||
-          (!catalog.is_subcommand(name, sub) && catalog.is_subcommand(name, {}))) {
+      if (catalog.is_subcommand(name, {}) && !catalog.is_subcommand(name, sub)) {
         return std::string(kUnknownName);
       }
     } else if (!catalog.is_command(target)) {
@@ -495,8 +518,15 @@ void AclStore::ReplaceAll(std::map<std::string, std::shared_ptr<AclUser>, std::l
 
 bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
                               std::map<std::string, std::shared_ptr<AclUser>, std::less<>>* users,
-                              std::string* error) const {
+                              std::string* error, std::string_view file) const {
+  // An ACL file: every error is reported, in Redis's words, and then nothing is applied.
+  // redis.conf's user lines: the first error, which stops the start.
+  std::string errors;
   size_t line_no = 0;
+  auto fail = [&](std::string message) {
+    errors += message;
+    return file.empty();  // stop at the first error for redis.conf lines
+  };
   while (!text.empty()) {
     ++line_no;
     size_t end = text.find('\n');
@@ -514,31 +544,71 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
       at = space + 1;
     }
     if (words.size() < 2 || words[0] != "user") {
-      *error = fmt::format("line {}: should start with user keyword", line_no);
-      return false;
+      if (fail(file.empty() ? fmt::format("line {}: should start with user keyword", line_no)
+                            : fmt::format("{}:{} should start with user keyword followed by the "
+                                          "username. ",
+                                          file, line_no))) {
+        break;
+      }
+      continue;
+    }
+    if (AclHasSpaces(words[1])) {
+      if (fail(fmt::format("{}:{}: username '{}' contains invalid characters. ", file, line_no,
+                           words[1]))) {
+        break;
+      }
+      continue;
     }
     if (users->find(words[1]) != users->end()) {
-      *error = fmt::format("line {}: duplicate user '{}' found", line_no, words[1]);
-      return false;
+      if (fail(file.empty()
+                   ? fmt::format("line {}: Duplicate user found. A user can only be defined once in "
+                                 "config files",
+                                 line_no)
+                   : fmt::format("WARNING: Duplicate user '{}' found on line {}. ", words[1],
+                                 line_no))) {
+        break;
+      }
+      continue;
     }
     std::vector<std::string> rules;
     std::string unmatched;
     if (!MergeSelectorArguments({words.begin() + 2, words.end()}, &rules, &unmatched)) {
-      *error = fmt::format("line {}: Unmatched parenthesis in selector definition.", line_no);
-      return false;
+      if (fail(file.empty()
+                   ? fmt::format("line {}: Unmatched parenthesis in selector definition.", line_no)
+                   : fmt::format("{}:{}: Unmatched parenthesis in selector definition.", file,
+                                 line_no))) {
+        break;
+      }
+      continue;
     }
     AclUser user{std::string(words[1])};
     if (allchannels_default_) user.Apply("allchannels", catalog, true);
+    bool bad = false;
     for (const std::string& rule : rules) {
       std::string why = user.Apply(rule, catalog, allchannels_default_);
-      if (!why.empty()) {
-        *error = fmt::format("line {}: Error in applying operation '{}': {}", line_no, rule, why);
-        return false;
+      if (why.empty()) continue;
+      bad = true;
+      if (file.empty()) {
+        errors += fmt::format("line {}: Error in applying operation '{}': {}", line_no, rule, why);
+      } else {
+        errors += fmt::format("{}:{}: Error in applying operation '{}': {}. ", file, line_no,
+                              rule, why);
       }
+      break;
+    }
+    if (bad) {
+      if (file.empty()) break;
+      continue;
     }
     users->emplace(std::string(words[1]), std::make_shared<AclUser>(std::move(user)));
   }
-  return true;
+  if (errors.empty()) return true;
+  if (!file.empty()) {
+    errors += "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+              "performed";
+  }
+  *error = std::move(errors);
+  return false;
 }
 
 void AclStore::Log(LogEntry entry, uint64_t now_ms, size_t max_len) {

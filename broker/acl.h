@@ -160,11 +160,12 @@ class AclStore {
   }
   // Replaces every user at once (ACL LOAD, aclfile at start): all or nothing.
   void ReplaceAll(std::map<std::string, std::shared_ptr<AclUser>, std::less<>> users);
-  // Parses "user <name> <rules...>" lines (an ACL file) into users, without changing the store.
-  // False with *error ("<file>:<line>: ...") on the first bad line.
+  // Parses "user <name> <rules...>" lines into users, without changing the store. For an ACL
+  // file (`file` names it), false with every error in Redis's words (ACL LOAD's reply without
+  // "ERR "); for redis.conf's user lines (`file` empty), false with the first ("line N: ...").
   bool ParseUserLines(std::string_view text, const AclCatalog& catalog,
                       std::map<std::string, std::shared_ptr<AclUser>, std::less<>>* users,
-                      std::string* error) const;
+                      std::string* error, std::string_view file = {}) const;
 
   void set_allchannels_default(bool value) { allchannels_default_ = value; }
   bool allchannels_default() const { return allchannels_default_; }

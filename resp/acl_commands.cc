@@ -546,14 +546,19 @@ bool BuildUsers(Server& server, std::string* error) {
   } else {
     for (const std::vector<std::string>& line : cfg.acl_users) {
       text += "user";
-      for (const std::string& word : line) text += " " + word;
+      for (size_t i = 0; i < line.size(); ++i) {
+        text += " " + line[i];
+        // A redis.conf "user default ..." starts from a reset default user (sanitize-payload).
+        if (i == 0 && line[0] == "default") text += " reset";
+      }
       text += "\n";
     }
   }
   std::string why;
-  if (!store.ParseUserLines(text, Catalog(), &users, &why)) {
+  if (!store.ParseUserLines(text, Catalog(), &users, &why, cfg.aclfile)) {
     *error = cfg.aclfile.empty() ? fmt::format("Error in user declaration: {}", why)
-                                 : fmt::format("{}:{}", cfg.aclfile, why);
+                                 : fmt::format("Aborting Redis startup because of ACL errors: {}",
+                                               why);
     return false;
   }
   bool has_default = users.find("default") != users.end();
@@ -576,9 +581,6 @@ bool AclAuthenticate(RespSession& client, std::string_view name, std::string_vie
 bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub) {
   const AclUser& user = client.user();
   const Command& run = sub != nullptr ? *sub : top;
-  // Redis skips the command rules for the commands that need no authentication (AUTH, HELLO,
-  // QUIT, RESET): a user with no commands can still log in as another user, or leave.
-  if ((top.flags & kCmdNoAuth) != 0) return true;
   if (user.MayRun(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories)) {
     return true;
   }
@@ -687,7 +689,10 @@ void AclCommand(RespSession& client, CommandArgs args) {
       return;
     }
     if (args.size() > 3) {
-      ReplyArityError(client, "acl|cat");
+      // Redis's fallback for a known subcommand with too many arguments.
+      ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for "
+                                     "'{}'. Try ACL HELP.",
+                                     args[1].substr(0, 128)));
       return;
     }
     std::string category = Lower(args[2]);
@@ -717,7 +722,10 @@ void AclCommand(RespSession& client, CommandArgs args) {
     for (const std::string& name : names) reply.Bulk(name);
   } else if (sub == "log") {
     if (args.size() > 3) {
-      ReplyArityError(client, "acl|log");
+      // Redis's fallback for a known subcommand with too many arguments.
+      ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for "
+                                     "'{}'. Try ACL HELP.",
+                                     args[1].substr(0, 128)));
       return;
     }
     size_t count = 10;
@@ -775,6 +783,11 @@ void AclCommand(RespSession& client, CommandArgs args) {
       }
     }
     const Command& run = child != nullptr ? *child : *command;
+    // The commands that need no authentication pass any rules, as in Redis.
+    if ((command->flags & kCmdNoAuth) != 0) {
+      reply.SimpleString("OK");
+      return;
+    }
     // Channel arguments of the pub/sub commands.
     std::string name(command->name);
     size_t first = 4;
@@ -806,7 +819,10 @@ void AclCommand(RespSession& client, CommandArgs args) {
   } else if (sub == "genpass") {
     int64_t bits = 256;
     if (args.size() > 3) {
-      ReplyArityError(client, "acl|genpass");
+      // Redis's fallback for a known subcommand with too many arguments.
+      ReplyError(client, fmt::format("ERR unknown subcommand or wrong number of arguments for "
+                                     "'{}'. Try ACL HELP.",
+                                     args[1].substr(0, 128)));
       return;
     }
     if (args.size() == 3 && (!protocol::ParseInt64(args[2], &bits) || bits <= 0 || bits > 4096)) {
@@ -861,8 +877,8 @@ void AclCommand(RespSession& client, CommandArgs args) {
                              path));
       return;
     }
-    if (!store.ParseUserLines(text, Catalog(), &users, &why)) {
-      ReplyError(client, fmt::format("ERR /{}", why));
+    if (!store.ParseUserLines(text, Catalog(), &users, &why, path)) {
+      ReplyError(client, "ERR " + why);
       return;
     }
     // As Redis 7.0: the default user is updated in place (its clients stay), every other user

@@ -180,6 +180,11 @@ void StatsSection(RespFrontEnd& front, std::string* out) {
   Field(out, "total_error_replies", stats.error_replies);
   Field(out, "client_query_buffer_limit_disconnections", stats.query_limit_disconnections);
   Field(out, "client_output_buffer_limit_disconnections", stats.output_limit_disconnections);
+  // Redis 7.2's ACL refusal counters (where 7.2 and later print them, after the fields above).
+  Field(out, "acl_access_denied_auth", stats.acl_denied_auth);
+  Field(out, "acl_access_denied_cmd", stats.acl_denied_cmd);
+  Field(out, "acl_access_denied_key", 0);
+  Field(out, "acl_access_denied_channel", stats.acl_denied_channel);
   Field(out, "total_messages_published", broker.messages_published());
   Field(out, "total_messages_delivered", broker.deliveries());
   // herald's own: TLS handshakes done, failed (garbage, bad certificate, peer gave up) and timed

@@ -196,6 +196,20 @@ bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
+// The channel arguments Redis 7.0's ACL check reads before running a command: every argument of
+// SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE (patterns, granted literally), the first of PUBLISH and
+// SPUBLISH. Other commands have none.
+bool ChannelsAllowed(RespSession& client, const Command& top, CommandArgs args) {
+  const std::string_view name = top.name;
+  if (name == "publish" || name == "spublish") {
+    return AclAllowsChannels(client, top, args.subspan(1, 1), false);
+  }
+  if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
+    return AclAllowsChannels(client, top, args.subspan(1), name == "psubscribe");
+  }
+  return true;
+}
+
 }  // namespace
 
 std::span<const Command> AllCommands() { return kCommands; }
@@ -265,8 +279,18 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
     ReplyError(client, protocol::errors::kNoAuth);
     return CommandOutcome::kRefused;
   }
-  // Redis checks ACLs after authentication, before the subscribed-context rule.
-  if (!AclAllowsCommand(client, *top, sub)) {
+  // Redis checks ACLs after authentication, before the subscribed-context rule. Commands that
+  // run before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the user's rules: a client of a
+  // user without them (`user default off`, which resets the default user) can still log in.
+  if ((command->flags & kCmdNoAuth) == 0 && !AclAllowsCommand(client, *top, sub)) {
+    ++server.stats().acl_denied_cmd;
+    stats.RecordRejected(top, sub);
+    return CommandOutcome::kRefused;
+  }
+  // Then the channels, all of them before the command runs (SUBSCRIBE a b subscribes none when
+  // b is refused): a refusal is a rejected call, as in Redis's commandstats.
+  if (!ChannelsAllowed(client, *top, args)) {
+    ++server.stats().acl_denied_channel;
     stats.RecordRejected(top, sub);
     return CommandOutcome::kRefused;
   }

@@ -168,6 +168,7 @@ void AuthCommand(RespSession& client, CommandArgs args) {
     password = args[2];
   }
   if (!AclAuthenticate(client, user, password)) {
+    ++server.stats().acl_denied_auth;
     ReplyError(client, protocol::errors::kWrongPass);
     return;
   }
@@ -209,6 +210,7 @@ void HelloCommand(RespSession& client, CommandArgs args) {
   }
   if (user != nullptr) {
     if (!AclAuthenticate(client, *user, *password)) {
+      ++client.server().stats().acl_denied_auth;
       ReplyError(client, protocol::errors::kWrongPass);
       return;
     }

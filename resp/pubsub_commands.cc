@@ -64,10 +64,6 @@ void PushAck(RespSession& client, std::string_view verb, const std::string_view*
 }
 
 void SubscribeGeneric(RespSession& client, CommandArgs args, SubKind kind) {
-  // Every channel is checked before any is subscribed, as Redis does.
-  if (!AclAllowsChannels(client, *client.last_run_command(), args.subspan(1),
-                         kind == SubKind::kPattern))
-    return;
   Broker& broker = client.server().broker();
   for (size_t i = 1; i < args.size(); ++i) {
     broker.Subscribe(&client, kind, args[i]);
@@ -134,7 +130,6 @@ void SUnsubscribeCommand(RespSession& client, CommandArgs args) {
 // args[0] goes along so that the replication stream carries the command as the client spelled
 // it; the offset after it is what this client's WAIT waits for.
 void PublishCommand(RespSession& client, CommandArgs args) {
-  if (!AclAllowsChannels(client, *client.last_run_command(), args.subspan(1, 1), false)) return;
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kChannel, args[1], args[2], args[0]);
   client.set_write_offset(client.front().replication().master_repl_offset());
@@ -142,7 +137,6 @@ void PublishCommand(RespSession& client, CommandArgs args) {
 }
 
 void SPublishCommand(RespSession& client, CommandArgs args) {
-  if (!AclAllowsChannels(client, *client.last_run_command(), args.subspan(1, 1), false)) return;
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kShardChannel, args[1], args[2], args[0]);
   client.set_write_offset(client.front().replication().master_repl_offset());

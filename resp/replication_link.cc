@@ -335,7 +335,12 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
         failed = true;
         break;
       case repl::LinkEventKind::kError:
-        Log(LogLevel::kWarning, "Error on the link with MASTER: {}", event.text);
+        // A refused masteruser/masterauth gets Redis 7.0's line; the link retries like any other.
+        if (event.error == repl::LinkError::kAuthRejected) {
+          Log(LogLevel::kWarning, "Unable to AUTH to MASTER: {}", event.text);
+        } else {
+          Log(LogLevel::kWarning, "Error on the link with MASTER: {}", event.text);
+        }
         failed = true;
         break;
     }

@@ -29,6 +29,11 @@ struct Stats {
   uint64_t gateway_output_limit_disconnections = 0;  // of them, gateway (SSE, WebSocket) clients
   uint64_t query_limit_disconnections = 0;
   uint64_t error_replies = 0;
+  // Refusals by ACL, as Redis 7.2's acl_access_denied_* (7.0 has no such fields): failed AUTH and
+  // HELLO AUTH, and -NOPERM for a command or a channel (Herald has no keys: no key refusals).
+  uint64_t acl_denied_auth = 0;
+  uint64_t acl_denied_cmd = 0;
+  uint64_t acl_denied_channel = 0;
   uint64_t published = 0;
   uint64_t sync_full = 0;               // full resyncs served to replicas
   uint64_t sync_partial_ok = 0;         // PSYNCs answered with +CONTINUE
