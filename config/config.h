@@ -59,6 +59,8 @@ struct Config {
   std::string logfile;  // empty = standard output
   std::string pidfile;
   bool daemonize = false;
+  // The start-up banner with "Port:" and "PID:" lines (Redis's logo), also when stdout is no tty.
+  bool always_show_logo = false;
   int databases = 16;  // SELECT accepts 0 .. databases-1
 
   // Replication. `replicaof <host> <port>`: master_host is empty on a master. Only ConfigStore

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -119,6 +122,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Config& config = store.config();
+  // Redis changes to `dir` while loading its config: relative paths (aclfile) start there.
+  for (const auto& [name, dir] : store.Get({"dir"})) {
+    std::error_code ec;
+    if (!dir.empty() && dir != std::filesystem::current_path(ec).string() &&
+        chdir(dir.c_str()) != 0) {
+      std::fprintf(stderr, "Can't chdir to '%s': %s\n", dir.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
   SetLogLevel(config.loglevel);
   if (!config.master_host.empty()) SetLogRole('S');
   if (config.daemonize && config.logfile.empty()) SetLogLevel(LogLevel::kNothing);
@@ -140,6 +152,18 @@ int main(int argc, char** argv) {
     Log(LogLevel::kNotice, "Configuration loaded");
   }
   for (const std::string& notice : notices) Log(LogLevel::kNotice, "{}", notice);
+  // Redis's rule for its logo: stdout is a terminal and the log goes there, or always-show-logo.
+  // Tools that start redis-server (Redis's own test suite) wait for its "PID:" line.
+  int shown_port = config.port != 0 ? config.port : config.tls_port;
+  if ((config.logfile.empty() && isatty(STDOUT_FILENO) != 0) || config.always_show_logo) {
+    Log(LogLevel::kNotice, "Herald {} (redis-compat 7.0.15) {} bit", HERALD_VERSION,
+        sizeof(void*) * 8);
+    Log(LogLevel::kNotice, "Running in standalone mode");
+    Log(LogLevel::kNotice, "Port: {}", shown_port);
+    Log(LogLevel::kNotice, "PID: {}", getpid());
+  } else {
+    Log(LogLevel::kNotice, "Running mode=standalone, port={}.", shown_port);
+  }
   if (!AdjustOpenFilesLimit(&store)) return 1;
 
   if (!config.pidfile.empty()) {
