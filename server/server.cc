@@ -403,6 +403,11 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 std::string Server::ApplyConfig(const std::vector<std::string>& changed) {
   for (const std::string& name : changed) {
     if (name == "loglevel") SetLogLevel(config().loglevel);
+    // Users created or reset from now on start with the new channel rule; existing ones keep
+    // theirs, as in Redis.
+    if (name == "acl-pubsub-default") {
+      acl().set_allchannels_default(config().acl_pubsub_default == "allchannels");
+    }
     if (name == "maxclients") {
       // Redis's updateMaxclients: more clients than the open-file limit can be raised to hold
       // are refused, naming the number that would fit.
