@@ -560,12 +560,13 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
       continue;
     }
     if (users->find(words[1]) != users->end()) {
-      if (fail(file.empty()
-                   ? fmt::format("line {}: Duplicate user found. A user can only be defined once in "
-                                 "config files",
-                                 line_no)
-                   : fmt::format("WARNING: Duplicate user '{}' found on line {}. ", words[1],
-                                 line_no))) {
+      if (fail(
+              file.empty()
+                  ? fmt::format("line {}: Duplicate user found. A user can only be defined once in "
+                                "config files",
+                                line_no)
+                  : fmt::format("WARNING: Duplicate user '{}' found on line {}. ", words[1],
+                                line_no))) {
         break;
       }
       continue;
@@ -591,8 +592,8 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
       if (file.empty()) {
         errors += fmt::format("line {}: Error in applying operation '{}': {}", line_no, rule, why);
       } else {
-        errors += fmt::format("{}:{}: Error in applying operation '{}': {}. ", file, line_no,
-                              rule, why);
+        errors +=
+            fmt::format("{}:{}: Error in applying operation '{}': {}. ", file, line_no, rule, why);
       }
       break;
     }
@@ -604,8 +605,9 @@ bool AclStore::ParseUserLines(std::string_view text, const AclCatalog& catalog,
   }
   if (errors.empty()) return true;
   if (!file.empty()) {
-    errors += "WARNING: ACL errors detected, no change to the previously active ACL rules was "
-              "performed";
+    errors +=
+        "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+        "performed";
   }
   *error = std::move(errors);
   return false;

@@ -556,9 +556,9 @@ bool BuildUsers(Server& server, std::string* error) {
   }
   std::string why;
   if (!store.ParseUserLines(text, Catalog(), &users, &why, cfg.aclfile)) {
-    *error = cfg.aclfile.empty() ? fmt::format("Error in user declaration: {}", why)
-                                 : fmt::format("Aborting Redis startup because of ACL errors: {}",
-                                               why);
+    *error = cfg.aclfile.empty()
+                 ? fmt::format("Error in user declaration: {}", why)
+                 : fmt::format("Aborting Redis startup because of ACL errors: {}", why);
     return false;
   }
   bool has_default = users.find("default") != users.end();
