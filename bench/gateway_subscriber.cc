@@ -112,8 +112,9 @@ size_t GatewaySubscriber::OnData(const char* data, size_t len, uint64_t now_ns) 
 }
 
 void GatewaySubscriber::OnFailure(std::string_view what, int status) {
-  events_->OnConnectionError(fmt::format("subscriber {}", index_),
-                             fmt::format("{}: {}", what, uv_strerror(status)));
+  events_->OnConnectionError(
+      fmt::format("subscriber {}", index_),
+      status == 0 ? std::string(what) : fmt::format("{}: {}", what, uv_strerror(status)));
 }
 
 void GatewaySubscriber::Abort(std::string_view what) {

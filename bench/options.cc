@@ -63,6 +63,13 @@ Target:
   --server-pid PID      read the server's CPU time, write syscalls and RSS from /proc/PID
   --resp 2|3            protocol; 3 sends HELLO 3 on every connection (default 2)
   --password PW         send AUTH PW first
+  --tls                 TLS on every RESP connection (the server's tls-port); each connection
+                        does a full handshake before its first command
+  --cacert FILE         CA certificate(s) that verify the server (default: the system's)
+  --cert FILE           client certificate, for a server with tls-auth-clients yes
+  --key FILE            the private key of --cert
+  --sni NAME            server name to send in the TLS handshake (default: none)
+  --insecure            do not verify the server's certificate
   --gateway-token T     ws/sse: send "Authorization: Bearer T" (a browser token, or the
                         gateway's publish token) with each subscriber's request
   --transport T         subscriber transport: resp | ws (WebSocket on the HTTP gateway) |
@@ -126,6 +133,14 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* error) {
       o->quiet = true;
       continue;
     }
+    if (flag == "--tls") {
+      o->tls.enabled = true;
+      continue;
+    }
+    if (flag == "--insecure") {
+      o->tls.insecure = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       *error = fmt::format("{} needs a value", flag);
       return false;
@@ -146,6 +161,14 @@ bool ParseOptions(int argc, char** argv, Options* o, std::string* error) {
       ok = ParseNumber(v, &o->resp) && (o->resp == 2 || o->resp == 3);
     } else if (flag == "--password") {
       o->password = v;
+    } else if (flag == "--cacert") {
+      o->tls.cacert = v;
+    } else if (flag == "--cert") {
+      o->tls.cert = v;
+    } else if (flag == "--key") {
+      o->tls.key = v;
+    } else if (flag == "--sni") {
+      o->tls.sni = v;
     } else if (flag == "--gateway-token") {
       o->gateway_token = v;
     } else if (flag == "--transport") {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/tls_client.h"
+
 namespace herald::bench {
 
 // The command line, as given. Unset optionals take the scenario's default (scenario.cc).
@@ -16,6 +18,7 @@ struct Options {
   int server_pid = 0;
   int resp = 2;
   std::string password;
+  TlsOptions tls;                  // --tls, --cacert, --cert, --key, --sni, --insecure
   std::string gateway_token;       // ws/sse: sent as "Authorization: Bearer" (a browser token)
   std::string transport = "resp";  // resp | ws | sse (subscribers; publishers speak RESP)
   // Subscribers elsewhere (a replication chain): --sub-host, --sub-port P[,P2,...].

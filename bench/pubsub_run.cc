@@ -510,6 +510,7 @@ void PubSubRun::OnPublisherReady(uint32_t pub) {
   }
   if (pubs_[pub].ready) return;
   pubs_[pub].ready = true;
+  if (r_.tls.empty()) r_.tls = pubs_[pub].conn->tls_description();
   if (++ready_pubs_ == cfg_.publishers) StartTraffic();
 }
 

@@ -103,6 +103,7 @@ struct RunResult {
   ProcSample baseline;       // the server before the run connected anything
   ProcSample settled;        // the server at the end of the settle pause (if settle_s > 0)
   double settle_used_s = 0;  // how long the settle pause lasted
+  std::string tls;           // TLS: the first publisher's protocol and cipher
 
   // Totals over the whole run.
   uint64_t sent = 0;                 // messages published

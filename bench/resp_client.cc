@@ -9,7 +9,9 @@
 namespace herald::bench {
 
 RespClient::RespClient(LoopContext* ctx, const RespSettings* settings)
-    : TcpClient(ctx), settings_(settings) {}
+    : TcpClient(ctx), settings_(settings) {
+  if (settings_->tls) UseTls(settings_->tls.get());
+}
 
 void RespClient::QueueCommand(std::initializer_list<std::string_view> args) {
   std::string cmd = fmt::format("*{}\r\n", args.size());
@@ -71,7 +73,7 @@ size_t RespClient::OnData(const char* data, size_t len, uint64_t now_ns) {
 }
 
 void RespClient::OnFailure(std::string_view what, int status) {
-  OnError(fmt::format("{}: {}", what, uv_strerror(status)));
+  OnError(status == 0 ? std::string(what) : fmt::format("{}: {}", what, uv_strerror(status)));
 }
 
 }  // namespace herald::bench

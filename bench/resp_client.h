@@ -2,18 +2,21 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "bench/resp_reader.h"
 #include "bench/tcp_client.h"
+#include "bench/tls_client.h"
 
 namespace herald::bench {
 
 // Connection settings every RESP client of a run shares.
 struct RespSettings {
-  int protocol = 2;      // 2, or 3 to send HELLO 3 first
-  std::string password;  // sent with AUTH first when not empty
+  int protocol = 2;                             // 2, or 3 to send HELLO 3 first
+  std::string password;                         // sent with AUTH first when not empty
+  std::shared_ptr<const TlsClientContext> tls;  // TLS on every connection when set (--tls)
 };
 
 // A TcpClient that speaks RESP: it queues AUTH / HELLO 3 as configured when it connects, checks

@@ -121,6 +121,20 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
     *error = "--mode shard needs --transport resp (the gateway has no shard channels)";
     return false;
   }
+  const TlsOptions& tls = o.tls;
+  if (!tls.enabled && (!tls.cacert.empty() || !tls.cert.empty() || !tls.key.empty() ||
+                       !tls.sni.empty() || tls.insecure)) {
+    *error = "--cacert, --cert, --key, --sni and --insecure need --tls";
+    return false;
+  }
+  if (tls.enabled && c->transport != Transport::kResp) {
+    *error = "--tls applies to RESP connections (--transport resp) only";
+    return false;
+  }
+  if (tls.enabled) {
+    c->resp.tls = TlsClientContext::Create(tls, error);
+    if (c->resp.tls == nullptr) return false;
+  }
   if (c->transport == Transport::kResp && !o.gateway_ports.empty()) {
     *error = "--gateway-port applies to --transport ws or sse";
     return false;
@@ -261,6 +275,7 @@ std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& 
   j.Str("host", o.host)
       .Int("port", o.port)
       .Int("resp", c.resp.protocol)
+      .Bool("tls", o.tls.enabled)
       .Str("transport", o.transport);
   if (c.chain) {
     j.Str("sub_host", o.sub_host.value_or(o.host));
@@ -281,6 +296,7 @@ std::string FormatResult(const Options& o, const RunConfig& c, const RunResult& 
 
   j.Begin("metrics");
   j.Num("setup_s", r.setup_s, 3);
+  if (o.tls.enabled) j.Str("tls", r.tls);
   if (c.chain) j.Num("probe_s", r.probe_s, 3);
   // Totals over the whole run: the integrity figures.
   j.Uint("sent", r.sent)

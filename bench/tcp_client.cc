@@ -50,7 +50,15 @@ TcpClient::TcpClient(LoopContext* ctx) : ctx_(ctx) {
 // The owner destroys a client only after closed(); nothing to release here.
 TcpClient::~TcpClient() = default;
 
+void TcpClient::UseTls(const TlsClientContext* context) {
+  tls_ = std::make_unique<TlsStream>(*context);
+}
+
 void TcpClient::Connect(const sockaddr* addr) {
+  if (tls_ && !tls_->valid()) {
+    Fail(tls_->error(), 0);
+    return;
+  }
   int r = uv_tcp_init(ctx_->loop(), &tcp_);
   if (r < 0) {
     Fail("socket", r);
@@ -75,8 +83,21 @@ void TcpClient::OnConnect(uv_connect_t* req, int status) {
     c->Fail("read start", r);
     return;
   }
-  c->OnConnected();
-  if (!c->out_.empty()) c->MarkDirty();
+  if (c->tls_) {
+    // The ClientHello; OnConnected() waits for the end of the handshake (HandleTlsRead).
+    if (c->tls_->Handshake() == TlsStream::Status::kError) {
+      c->Fail(c->tls_->error(), 0);
+      return;
+    }
+    c->MarkDirty();
+    return;
+  }
+  c->Ready();
+}
+
+void TcpClient::Ready() {
+  OnConnected();
+  if (!out_.empty()) MarkDirty();
 }
 
 void TcpClient::OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
@@ -97,6 +118,56 @@ void TcpClient::HandleRead(ssize_t nread, const char* data) {
   }
   const size_t len = static_cast<size_t>(nread);
   const uint64_t now = uv_hrtime();
+  if (tls_) {
+    HandleTlsRead(data, len, now);
+  } else {
+    Deliver(data, len, now);
+  }
+}
+
+void TcpClient::HandleTlsRead(const char* data, size_t len, uint64_t now) {
+  tls_->PutCiphertext(data, len);
+  if (!tls_->established()) {
+    const TlsStream::Status st = tls_->Handshake();
+    if (st == TlsStream::Status::kError) {
+      Fail(tls_->error(), 0);
+      return;
+    }
+    if (tls_->has_ciphertext()) MarkDirty();
+    if (st != TlsStream::Status::kOk) return;
+    Ready();
+    if (closing_) return;
+  }
+  // Decrypt everything buffered into the shared plaintext buffer, filling it across records
+  // (at most 16 KiB each) so that OnData() sees as much at once as without TLS.
+  std::vector<char>& plain = ctx_->plain_buffer_;
+  if (plain.empty()) plain.resize(kReadBufferSize);
+  TlsStream::Status st = TlsStream::Status::kOk;
+  while (st == TlsStream::Status::kOk) {
+    size_t filled = 0;
+    while (filled < plain.size()) {
+      const size_t n = tls_->Read(plain.data() + filled, plain.size() - filled, &st);
+      if (st != TlsStream::Status::kOk) break;
+      filled += n;
+    }
+    if (filled > 0) {
+      Deliver(plain.data(), filled, now);
+      if (closing_) return;
+    }
+  }
+  if (st == TlsStream::Status::kClosed) {
+    Fail("connection closed by the server (TLS close_notify)", 0);
+    return;
+  }
+  if (st == TlsStream::Status::kError) {
+    Fail(tls_->error(), 0);
+    return;
+  }
+  // Reading can produce output too (a key update's answer).
+  if (tls_->has_ciphertext()) MarkDirty();
+}
+
+void TcpClient::Deliver(const char* data, size_t len, uint64_t now) {
   if (carry_.empty()) {
     // The common case: whole replies, parsed straight from the shared buffer.
     const size_t used = OnData(data, len, now);
@@ -131,12 +202,25 @@ void TcpClient::MarkDirty() {
 }
 
 void TcpClient::Flush() {
-  if (writing_ || out_.empty() || closing_ || !connected_) return;
+  if (closing_ || !connected_) return;
+  std::string* wire = &out_;
+  if (tls_) {
+    if (tls_->established() && !out_.empty()) {
+      if (!tls_->Write(out_.data(), out_.size())) {
+        Fail(tls_->error(), 0);
+        return;
+      }
+      out_.clear();
+    }
+    tls_->TakeCiphertext(&wire_);
+    wire = &wire_;
+  }
+  if (writing_ || wire->empty()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&tcp_);
-  uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  uv_buf_t buf = uv_buf_init(wire->data(), static_cast<unsigned>(wire->size()));
   const int n = uv_try_write(stream, &buf, 1);
-  if (n >= 0 && static_cast<size_t>(n) == out_.size()) {
-    out_.clear();
+  if (n >= 0 && static_cast<size_t>(n) == wire->size()) {
+    wire->clear();
     return;
   }
   if (n < 0 && n != UV_EAGAIN) {
@@ -144,10 +228,10 @@ void TcpClient::Flush() {
     return;
   }
   // The kernel took part of it: the rest goes out through one uv_write, which owns inflight_
-  // until OnWriteDone. out_ takes inflight_'s old (empty) storage for new output.
+  // until OnWriteDone. The wire buffer takes inflight_'s old (empty) storage for new output.
   const size_t written = n > 0 ? static_cast<size_t>(n) : 0;
-  inflight_.swap(out_);
-  out_.clear();
+  inflight_.swap(*wire);
+  wire->clear();
   buf = uv_buf_init(inflight_.data() + written, static_cast<unsigned>(inflight_.size() - written));
   const int r = uv_write(&write_req_, stream, &buf, 1, OnWriteDone);
   if (r < 0) {

@@ -5,9 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bench/tls_client.h"
 
 namespace herald::bench {
 
@@ -42,6 +45,7 @@ class LoopContext {
   uv_prepare_t prepare_;
   bool prepare_open_ = true;
   std::vector<char> read_buffer_;
+  std::vector<char> plain_buffer_;  // TLS: decrypted bytes, shared the same way
   std::vector<TcpClient*> dirty_;
   std::vector<TcpClient*> flushing_;
 };
@@ -54,6 +58,9 @@ class LoopContext {
 // with uv_try_write, the rest with one uv_write in flight (which pins its own buffer until
 // write_cb; new output meanwhile goes to the other buffer). No allocation once both buffers have
 // reached their working size.
+// TLS (UseTls): the handshake runs first and OnConnected() follows it; queued plaintext is
+// encrypted at flush time into `wire_`, whose ciphertext then takes the path above, and what
+// is read is decrypted into the loop's shared plaintext buffer before OnData() sees it.
 class TcpClient {
  public:
   explicit TcpClient(LoopContext* ctx);
@@ -61,6 +68,8 @@ class TcpClient {
   TcpClient(const TcpClient&) = delete;
   TcpClient& operator=(const TcpClient&) = delete;
 
+  // Makes the connection TLS; call before Connect(). `context` must outlive the client.
+  void UseTls(const TlsClientContext* context);
   // Starts connecting to `addr` (copied). OnConnected() or OnFailure() follows.
   void Connect(const sockaddr* addr);
 
@@ -80,7 +89,9 @@ class TcpClient {
   bool closing() const { return closing_; }
   bool closed() const { return closed_; }
   // Bytes queued or in flight, i.e. not yet accepted by the kernel.
-  size_t pending_output() const { return out_.size() + inflight_.size(); }
+  size_t pending_output() const { return out_.size() + wire_.size() + inflight_.size(); }
+  // TLS: the protocol and cipher once the handshake is done ("" otherwise, or without TLS).
+  std::string tls_description() const { return tls_ ? tls_->description() : ""; }
 
  protected:
   // The connection is established and reading has started.
@@ -89,7 +100,8 @@ class TcpClient {
   // were used; the rest is offered again with the next read appended. May call Close().
   virtual size_t OnData(const char* data, size_t len, uint64_t now_ns) = 0;
   // Connect, read or write failed, or the peer closed the connection (status UV_EOF), while the
-  // client was not closing. The client closes itself right after this returns.
+  // client was not closing; status 0 when `what` says it all (a TLS failure). The client closes
+  // itself right after this returns.
   virtual void OnFailure(std::string_view what, int status) = 0;
 
  private:
@@ -101,6 +113,9 @@ class TcpClient {
 
   friend class LoopContext;
   void HandleRead(ssize_t nread, const char* data);
+  void Deliver(const char* data, size_t len, uint64_t now);
+  void HandleTlsRead(const char* data, size_t len, uint64_t now);
+  void Ready();
   void Flush();
   void MarkDirty();
   void Fail(std::string_view what, int status);
@@ -109,7 +124,9 @@ class TcpClient {
   uv_tcp_t tcp_;
   uv_connect_t connect_req_;
   uv_write_t write_req_;
-  std::string out_;       // queued, not yet handed to the kernel
+  std::string out_;   // queued, not yet handed to the kernel (TLS: not yet encrypted)
+  std::string wire_;  // TLS: ciphertext not yet handed to the kernel
+  std::unique_ptr<TlsStream> tls_;
   std::string inflight_;  // pinned by write_req_ while writing_
   std::string carry_;     // the incomplete tail of earlier reads
   bool handle_open_ = false;

@@ -4,7 +4,9 @@ No timing assertions: each scenario runs for a bounded number of messages and mu
 (which herald-benchmark only does when no message was lost, duplicated or reordered) and print
 one JSON result line with the counters it promises. Besides the server under test: a
 replication chain (a master and a replica of the target's kind, subscribers on the replica)
-and, for Herald, WebSocket and SSE subscribers on the HTTP gateway.
+and, for Herald, WebSocket and SSE subscribers on the HTTP gateway. Over TLS (`--tls`): a
+server with a tls-port and the test CA of tls_certs.py, on herald and, with
+HERALD_TEST_TARGET=redis, on Debian's redis-server (built with TLS).
 """
 
 import base64
@@ -20,6 +22,7 @@ import unittest
 import urllib.parse
 
 import harness as h
+import tls_certs
 
 BENCHMARK = os.environ.get("HERALD_BENCHMARK")
 
@@ -107,6 +110,77 @@ class BenchmarkSmokeTest(BenchmarkRunner, h.ServerTestCase):
         for figures in by_port.values():
             self.assertGreater(figures["samples"], 0)
             self.assertLessEqual(figures["p50_us"], figures["p99_us"])
+
+
+@unittest.skipUnless(BENCHMARK, "HERALD_BENCHMARK is not set (ctest sets it)")
+@unittest.skipUnless(tls_certs.AVAILABLE, "needs the openssl command")
+class BenchmarkTlsSmokeTest(BenchmarkRunner, unittest.TestCase):
+    """herald-benchmark --tls against a tls-port: every message arrives, whatever the sizes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # tls-auth-clients is yes by default: the tool must present --cert/--key.
+        cls.tls_port = h.pick_port()
+        cls.server = h.Server(args=tls_certs.server_args(cls.tls_port)).start()
+        cls.addClassCleanup(cls.server.stop)
+
+    def run_tls(self, *args, cert=True):
+        ca = ["--tls", "--cacert", tls_certs.path("ca.crt")]
+        client = ["--cert", tls_certs.path("client.crt"), "--key",
+                  tls_certs.path("client.key")] if cert else []
+        return self.run_tool(*args, "--port", str(self.tls_port), *ca, *client,
+                             "--server-pid", str(self.server.pid))
+
+    def assert_tls(self, result):
+        self.assertIs(result["params"]["tls"], True, result)
+        self.assertRegex(result["metrics"]["tls"], r"^TLSv1\.[23] \S+$", result)
+
+    def test_fanout_over_tls_delivers_everything(self):
+        for mode, resp in (("channel", "2"), ("pattern", "3"), ("shard", "2")):
+            with self.subTest(mode=mode, resp=resp):
+                result = self.run_tls("fanout", "--subscribers", "50", "--channels", "2",
+                                      "--publishers", "2", "--mode", mode, "--resp", resp,
+                                      "--messages", "2000")
+                self.assert_complete(result)
+                self.assert_tls(result)
+                self.assertEqual(result["metrics"]["received"], 2000 * 25)
+                self.assertEqual(result["metrics"]["replies"], 2000)
+
+    def test_large_messages_span_tls_records(self):
+        # 40 KB payloads: every message spans three TLS records (16 KB each at most) and many
+        # socket reads, and a window of 8 keeps several of them in flight per subscriber.
+        result = self.run_tls("fanout", "--subscribers", "10", "--payload", "40k", "--window",
+                              "8", "--messages", "300")
+        self.assert_complete(result)
+        self.assertEqual(result["metrics"]["received"], 300 * 10)
+
+    def test_latency_and_publish_over_tls(self):
+        result = self.run_tls("latency", "--subscribers", "5", "--rate", "2000", "--messages",
+                              "1000")
+        self.assert_complete(result)
+        self.assert_tls(result)
+        self.assertEqual(result["metrics"]["received"], 5000)
+        result = self.run_tls("publish", "--publishers", "2", "--pipeline", "8", "--messages",
+                              "2000")
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(result["metrics"]["replies"], 2000)
+
+    def test_refused_without_client_certificate_or_trusted_ca(self):
+        def failing(*args):
+            argv = [BENCHMARK, "fanout", "--port", str(self.tls_port), "--subscribers", "2",
+                    "--messages", "10", "--quiet", "--tls", *args]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            self.assertEqual(proc.returncode, 2, proc)
+            result = json.loads(proc.stdout.splitlines()[-1])
+            self.assertFalse(result["ok"])
+            return result["error"]
+
+        # No --cert: the server (tls-auth-clients yes) refuses the connection.
+        self.assertIn("certificate", failing("--cacert", tls_certs.path("ca.crt")))
+        # No --cacert: the system's CAs do not know the test CA.
+        self.assertIn("certificate verify failed", failing(
+            "--cert", tls_certs.path("client.crt"), "--key", tls_certs.path("client.key")))
 
 
 def start_gateway_server(*args):
