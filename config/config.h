@@ -70,6 +70,9 @@ struct Config {
   std::string masterauth;
   std::string masteruser;
   uint64_t repl_backlog_size = 1ull << 20;
+  // The replication ID and offset, written on shutdown and once a second while they change, read
+  // at start: a restarted node continues with PSYNC (Redis keeps them in its RDB).
+  std::string repl_state_file = "herald-repl.state";
   int64_t repl_backlog_ttl = 3600;    // seconds a master without replicas keeps its history
   int repl_timeout = 60;              // seconds
   int repl_ping_replica_period = 10;  // seconds

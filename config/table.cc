@@ -305,6 +305,9 @@ constexpr Directive kDirectives[] = {
      .min = 0,
      .max = kLlongMax,
      .field = &Config::repl_backlog_ttl},
+    // herald's own: where the replication ID and offset are kept across restarts (what Redis
+    // keeps in its RDB), relative to dir; "" keeps none.
+    {.name = "repl-state-file", .flags = kImmutable, .field = &Config::repl_state_file},
     IgnoredBool(kNoReplication, "repl-disable-tcp-nodelay", "no"),
     IgnoredEnum(kNoReplication, "repl-diskless-load", "disabled", "disabled on-empty-db swapdb"),
     IgnoredBool(kNoReplication, "repl-diskless-sync", "yes"),

@@ -7,14 +7,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iterator>
 #include <utility>
 
 #include "protocol/errors.h"
 #include "protocol/numbers.h"
 #include "protocol/resp_writer.h"
+#include "replication/state_file.h"
 #include "resp/command_handlers.h"
 #include "resp/front_end.h"
 #include "server/logging.h"
@@ -45,6 +49,8 @@ constexpr size_t kMaxAnnouncedIpLength = 256;
 
 constexpr std::string_view kNoMasterLink =
     "NOMASTERLINK Can't SYNC while not connected with my master";
+// How long after our link came up a replica ahead of us is told to wait rather than resynced.
+constexpr uint64_t kCatchUpMs = 10000;
 constexpr std::string_view kPendingOutput = "ERR SYNC and PSYNC are invalid with pending output";
 constexpr std::string_view kWaitOnReplica =
     "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a "
@@ -72,6 +78,75 @@ ReplicationManager::ReplicationManager(RespFrontEnd* front)
   no_replicas_since_ms_ = server_->now_ms();
   // Gateway message ids are stream offsets, so with the gateway on the stream always runs.
   backlog_active_ = server_->config().gateway_port != 0;
+  LoadSavedState();
+}
+
+// Redis's loadDataFromDisk with an RDB's repl-id/repl-offset: a replica takes them as its cached
+// master (it asks its master to continue from there); a master starts a new ID with the saved one
+// as replid2, valid up to the saved offset + 1, so that its replicas continue with it.
+void ReplicationManager::LoadSavedState() {
+  const std::string& path = server_->config().repl_state_file;
+  if (path.empty()) return;
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return;
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  repl::SavedReplication saved;
+  std::string why;
+  if (text.size() > 4096 || !repl::ParseSavedReplication(text, &saved, &why)) {
+    Log(LogLevel::kWarning, "Ignoring the replication state in {}: {}", path,
+        why.empty() ? "too big" : why);
+    return;
+  }
+  state_ = repl::ReplicationState(saved.replid);
+  backlog_.Reset(saved.offset);
+  line_start_ = saved.offset;
+  backlog_active_ = true;
+  saved_replid_ = saved.replid;
+  saved_offset_ = saved.offset;
+  if (is_replica()) {
+    psync_with_history_ = true;
+    Log(LogLevel::kNotice,
+        "Loaded the replication ID {} and offset {} from {}: a partial resynchronization with "
+        "the master will be tried",
+        saved.replid, saved.offset, path);
+  } else {
+    state_.ShiftReplicationId(saved.offset);
+    Log(LogLevel::kNotice,
+        "Loaded the replication ID {} and offset {} from {}; my new replication IDs are '{}' "
+        "and '{}'",
+        saved.replid, saved.offset, path, state_.replid(), state_.replid2());
+  }
+}
+
+void ReplicationManager::SaveState() {
+  const std::string& path = server_->config().repl_state_file;
+  if (path.empty()) return;
+  // Only a history someone may continue: a master's running stream, a replica's synced one.
+  if (is_replica() ? !psync_with_history_ : !backlog_active_) return;
+  // A replica saves its master's ID; a master its own (the one its replicas follow).
+  const std::string& replid = state_.replid();
+  int64_t offset = backlog_.master_repl_offset();
+  if (replid == saved_replid_ && offset == saved_offset_) return;
+  std::string tmp = path + ".tmp";
+  std::string text = repl::FormatSavedReplication({.replid = replid, .offset = offset});
+  bool ok = false;
+  if (FILE* out = std::fopen(tmp.c_str(), "wb")) {
+    ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    ok = std::fclose(out) == 0 && ok;
+    ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+  }
+  if (!ok) {
+    if (!save_failed_) {
+      Log(LogLevel::kWarning, "Failed to write the replication state to {}: {}", path,
+          std::strerror(errno));
+    }
+    save_failed_ = true;
+    std::remove(tmp.c_str());
+    return;
+  }
+  save_failed_ = false;
+  saved_replid_ = replid;
+  saved_offset_ = offset;
 }
 
 ReplicationManager::~ReplicationManager() { server_->broker().set_id_source(nullptr); }
@@ -97,6 +172,7 @@ void ReplicationManager::Start() {
 void ReplicationManager::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  SaveState();
   uv_close(reinterpret_cast<uv_handle_t*>(&reconnect_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&wait_timer_), nullptr);
 }
@@ -217,6 +293,16 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   }
   if (!client.output().empty()) {
     ReplyError(client, kPendingOutput);
+    return;
+  }
+  // A replica of ours ahead of us on our own history (we restarted from a state file a moment
+  // older than what we had sent it, and our master is still sending us the rest): it waits for
+  // us to catch up instead of starting over. -LOADING means "try again later" to every replica.
+  if (int64_t wanted = 0;
+      is_replica() && EqualsIgnoreCase(args[1], state_.replid()) &&
+      protocol::ParseInt64(args[2], &wanted) && wanted > backlog_.master_repl_offset() + 1 &&
+      server_->now_ms() - link_up_since_ms_ < kCatchUpMs) {
+    ReplyError(client, "LOADING herald is catching up with its master, try again later");
     return;
   }
   repl::PsyncDecision decision = repl::DecidePsync(args[1], args[2], state_, backlog_);
@@ -504,6 +590,7 @@ void ReplicationManager::OnSessionClosing(RespSession* session) {
 
 void ReplicationManager::Cron() {
   ++cron_ticks_;
+  SaveState();
   const uint64_t now = server_->now_ms();
   const Config& cfg = server_->config();
   const uint64_t timeout_ms = static_cast<uint64_t>(cfg.repl_timeout) * 1000;

@@ -151,6 +151,11 @@ class ReplicationManager final : public broker::MessageIdSource {
   void OnLinkDown();
   void LogFullResync(const repl::LinkEvent& event);
 
+  // The state file (repl-state-file): read once at start, written by Cron and Shutdown while
+  // the ID or offset moved.
+  void LoadSavedState();
+  void SaveState();
+
   size_t CountAcks(int64_t offset) const;
   void CheckWaiters(bool timeouts_only);
   void ArmWaitTimer();
@@ -193,6 +198,12 @@ class ReplicationManager final : public broker::MessageIdSource {
   // before the connection does, so its own state cannot tell any more.
   bool link_was_up_ = false;
   uint64_t link_down_since_ms_ = 0;  // 0: the link has not been up and gone down yet
+  uint64_t link_up_since_ms_ = 0;
+  // What the state file holds (offset -1: nothing written yet), and whether the last write
+  // failed (logged once until one succeeds).
+  std::string saved_replid_;
+  int64_t saved_offset_ = -1;
+  bool save_failed_ = false;
   uint64_t reconnect_delay_ms_ = 0;
 
   // Master side.

@@ -252,6 +252,7 @@ void ReplicationManager::FlushLinkOutput() {
 
 void ReplicationManager::OnLinkUp() {
   psync_with_history_ = true;
+  link_up_since_ms_ = server_->now_ms();
   link_was_up_ = true;
   reconnect_delay_ms_ = 0;
   link_down_since_ms_ = 0;
