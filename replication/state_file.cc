@@ -14,7 +14,8 @@ constexpr std::string_view kMagic = "herald-repl-state 1";
 }  // namespace
 
 std::string FormatSavedReplication(const SavedReplication& saved) {
-  return fmt::format("{}\nreplid {}\noffset {}\n", kMagic, saved.replid, saved.offset);
+  return fmt::format("{}\nreplid {}\noffset {}\nport {}\n", kMagic, saved.replid, saved.offset,
+                     saved.port);
 }
 
 bool ParseSavedReplication(std::string_view text, SavedReplication* saved, std::string* why) {
@@ -22,6 +23,7 @@ bool ParseSavedReplication(std::string_view text, SavedReplication* saved, std::
   bool have_magic = false;
   bool have_replid = false;
   bool have_offset = false;
+  bool have_port = false;
   while (!text.empty()) {
     size_t end = text.find('\n');
     if (end == std::string_view::npos) {
@@ -52,12 +54,18 @@ bool ParseSavedReplication(std::string_view text, SavedReplication* saved, std::
         return false;
       }
       have_offset = true;
+    } else if (line.starts_with("port ") && !have_port) {
+      if (!protocol::ParseInt64(line.substr(5), &out.port) || out.port < 0 || out.port > 65535) {
+        *why = "bad port";
+        return false;
+      }
+      have_port = true;
     } else {
       *why = "unexpected line";
       return false;
     }
   }
-  if (!have_magic || !have_replid || !have_offset) {
+  if (!have_magic || !have_replid || !have_offset || !have_port) {
     *why = "incomplete";
     return false;
   }

@@ -13,11 +13,15 @@ namespace herald::repl {
 //   herald-repl-state 1
 //   replid 0123...(40 hex)
 //   offset 12345
+//   port 6379
 //
+// The port names the node that wrote it: nodes started in one directory share the default file
+// name, and a node must not continue another one's history.
 // Pure: reading and writing the file is the caller's.
 struct SavedReplication {
   std::string replid;  // 40 hex characters
   int64_t offset = 0;  // >= 0
+  int64_t port = 0;    // the writer's RESP port (0-65535)
 };
 
 // The file's text for `saved`.

@@ -97,6 +97,13 @@ void ReplicationManager::LoadSavedState() {
         why.empty() ? "too big" : why);
     return;
   }
+  if (saved.port != server_->config().port) {
+    Log(LogLevel::kWarning,
+        "Ignoring the replication state in {}: written by the node on port {} (give each node "
+        "its own dir or repl-state-file)",
+        path, saved.port);
+    return;
+  }
   state_ = repl::ReplicationState(saved.replid);
   backlog_.Reset(saved.offset);
   line_start_ = saved.offset;
@@ -128,7 +135,8 @@ void ReplicationManager::SaveState() {
   int64_t offset = backlog_.master_repl_offset();
   if (replid == saved_replid_ && offset == saved_offset_) return;
   std::string tmp = path + ".tmp";
-  std::string text = repl::FormatSavedReplication({.replid = replid, .offset = offset});
+  std::string text = repl::FormatSavedReplication(
+      {.replid = replid, .offset = offset, .port = server_->config().port});
   bool ok = false;
   if (FILE* out = std::fopen(tmp.c_str(), "wb")) {
     ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();

@@ -138,6 +138,27 @@ class ReplStateFileTest(ReplicationTestCase):
         self.assertIn(f"Ignoring the replication state in {path}: not a herald replication "
                       "state file", m.log())
 
+    def test_a_file_written_by_another_node_is_ignored(self):
+        """Nodes started in one directory share the default file name: a node never continues
+        the history another one saved."""
+        path = os.path.join(self.dir, "shared")
+        m = self.node("--repl-state-file", path)
+        r = self.node(*replicaof(m), "--repl-state-file", path)
+        self.wait_link_up(r)
+        self.publish_all(m, seq("a", 5))
+        self.wait_same_offsets(m, r)
+        h.wait_until(lambda: read_state(path) is not None, message="a state file")
+        for node in (r, m):
+            self.killed.add(id(node))
+            node.stop()
+        with open(path) as f:
+            writer = int(f.read().split("port ")[1])
+        other = self.node("--repl-state-file", path)
+        self.assertNotEqual(other.port, writer)
+        self.assertIn(f"Ignoring the replication state in {path}: written by the node on port "
+                      f"{writer}", other.log())
+        self.assertEqual(self.info(other)["master_repl_offset"], "0")
+
     def test_empty_name_keeps_no_state(self):
         m = self.node("--repl-state-file", "")
         r = self.node(*replicaof(m), "--repl-state-file", "")
