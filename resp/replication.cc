@@ -306,10 +306,10 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   // A replica of ours ahead of us on our own history (we restarted from a state file a moment
   // older than what we had sent it, and our master is still sending us the rest): it waits for
   // us to catch up instead of starting over. -LOADING means "try again later" to every replica.
-  if (int64_t wanted = 0;
-      is_replica() && EqualsIgnoreCase(args[1], state_.replid()) &&
-      protocol::ParseInt64(args[2], &wanted) && wanted > backlog_.master_repl_offset() + 1 &&
-      server_->now_ms() - link_up_since_ms_ < kCatchUpMs) {
+  if (int64_t wanted = 0; is_replica() && EqualsIgnoreCase(args[1], state_.replid()) &&
+                          protocol::ParseInt64(args[2], &wanted) &&
+                          wanted > backlog_.master_repl_offset() + 1 &&
+                          server_->now_ms() - link_up_since_ms_ < kCatchUpMs) {
     ReplyError(client, "LOADING herald is catching up with its master, try again later");
     return;
   }

@@ -10,8 +10,9 @@ constexpr std::string_view kId = "0123456789abcdef0123456789abcdef01234567";
 TEST_CASE("Saved replication state: written and read back") {
   SavedReplication saved{.replid = std::string(kId), .offset = 123456789012, .port = 7001};
   std::string text = FormatSavedReplication(saved);
-  CHECK(text == "herald-repl-state 1\nreplid 0123456789abcdef0123456789abcdef01234567\n"
-                "offset 123456789012\nport 7001\n");
+  CHECK(text ==
+        "herald-repl-state 1\nreplid 0123456789abcdef0123456789abcdef01234567\n"
+        "offset 123456789012\nport 7001\n");
   SavedReplication read;
   std::string why;
   REQUIRE(ParseSavedReplication(text, &read, &why));
@@ -32,8 +33,8 @@ TEST_CASE("Saved replication state: anything incomplete or odd is refused") {
   CHECK(why == "truncated");
   CHECK_FALSE(ParseSavedReplication(good.substr(0, good.find("port")), &read, &why));
   CHECK(why == "incomplete");
-  CHECK_FALSE(ParseSavedReplication(good.substr(0, good.find("port")) + "port 70000\n", &read,
-                                    &why));
+  CHECK_FALSE(
+      ParseSavedReplication(good.substr(0, good.find("port")) + "port 70000\n", &read, &why));
   CHECK(why == "bad port");
   CHECK_FALSE(ParseSavedReplication("REDIS0010\n", &read, &why));
   CHECK(why == "not a herald replication state file");
