@@ -264,6 +264,7 @@ void ReplicaLink::HandlePsyncReply(std::string_view line) {
     events_.push_back(event);
     rdb_size_ = -1;
     rdb_read_ = 0;
+    rdb_sniffer_ = RdbSniffer();
     state_ = LinkState::kAwaitRdbHeader;
     return;
   }
@@ -332,15 +333,18 @@ size_t ReplicaLink::DiscardRdb(std::string_view data, size_t pos) {
         static_cast<size_t>(std::min<int64_t>(rdb_remaining_, static_cast<int64_t>(rest.size())));
     rdb_remaining_ -= static_cast<int64_t>(n);
     rdb_read_ += static_cast<int64_t>(n);
+    rdb_sniffer_.Feed(rest.substr(0, n));
     if (rdb_remaining_ == 0) FinishSync();
     return n;
   }
   const size_t end = FindEofMark(rest);
   if (end == std::string_view::npos) {
     rdb_read_ += static_cast<int64_t>(rest.size());
+    rdb_sniffer_.Feed(rest);
     return rest.size();
   }
   rdb_read_ += static_cast<int64_t>(end);
+  rdb_sniffer_.Feed(rest.substr(0, end));
   FinishSync();
   return end;
 }
@@ -376,6 +380,7 @@ void ReplicaLink::FinishSync() {
   LinkEvent event{LinkEventKind::kSyncComplete};
   event.replid = master_replid_;
   event.offset = offset_;
+  event.rdb_has_data = rdb_sniffer_.verdict() == RdbSniffer::Verdict::kData;
   events_.push_back(event);
   eof_tail_.clear();
   parser_.Reset();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/resp_parser.h"
+#include "replication/rdb_sniffer.h"
 
 namespace herald::repl {
 
@@ -112,6 +113,9 @@ struct LinkEvent {
   std::string_view replid = {};   // kFullResync, kSyncComplete, kContinue
   bool replid_changed = false;    // kContinue
   int64_t offset = 0;  // kFullResync, kSyncComplete, kContinue: see above; kPublish: end offset
+  // kSyncComplete: the discarded RDB held data (keys, functions): a replica of ours that loads
+  // our empty RDB (a redis-server) would not get it.
+  bool rdb_has_data = false;
   LinkError error = LinkError::kNone;  // kRetryLater, kError
   std::string_view text = {};          // kRetryLater, kError
 };
@@ -269,6 +273,7 @@ class ReplicaLink {
   // Bytes of the current reply line already searched for its `\n`.
   size_t line_scanned_ = 0;
 
+  RdbSniffer rdb_sniffer_;
   int64_t rdb_size_ = -1;
   int64_t rdb_read_ = 0;
   int64_t rdb_remaining_ = 0;

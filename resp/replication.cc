@@ -375,6 +375,12 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   client.Queue(repl::FormatFullResync(state_.replid(), decision.offset));
   client.Queue(repl::EmptyRdbPayload());
   Log(LogLevel::kNotice, "Synchronization with replica {} succeeded", name);
+  if (is_replica() && master_rdb_had_data_) {
+    Log(LogLevel::kWarning,
+        "Replica {} got an empty data set: this node's master holds data that herald does not "
+        "pass on (a redis-server replica has only what is written from now on)",
+        name);
+  }
 }
 
 // The pre-PSYNC protocol: the RDB without +FULLRESYNC, then the stream. Such a replica can never

@@ -190,6 +190,9 @@ class ReplicationManager final : public broker::MessageIdSource {
   // Whether our replid/offset describe a history a master may continue (Redis's cached master):
   // false for a node that started as a replica and never synced.
   bool psync_with_history_ = false;
+  // Whether the RDB of our master's last full sync held data: a replica fully synced from us
+  // (our RDB is always empty) does not get it, and is warned about in the log.
+  bool master_rdb_had_data_ = false;
   // What the current connection attempt asked for, for the log line of a full resync.
   std::string requested_replid_;
   int64_t requested_offset_ = 0;

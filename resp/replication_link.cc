@@ -314,6 +314,13 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
         ++line_generation_;
         OnLinkUp();
         Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
+        master_rdb_had_data_ = event.rdb_has_data;
+        if (master_rdb_had_data_) {
+          Log(LogLevel::kWarning,
+              "The master's RDB holds data (keys or functions), which herald does not keep: a "
+              "redis-server replicating from this node gets an empty data set and only the "
+              "commands that follow");
+        }
         break;
       case repl::LinkEventKind::kContinue:
         if (event.replid_changed) {

@@ -629,6 +629,12 @@ class InteropTest(ReplicationTestCase):
         # herald counts every byte, data commands included: the offsets agree.
         self.wait_same_offsets(rm, hr, rr)
         self.assertEqual(self.info(hr)["slave_repl_offset"], self.info(rm)["master_repl_offset"])
+        # The RDB's 200 keys are not passed on (herald keeps no data): it says so in its log,
+        # and the redis-server below it has only what was written after it synced.
+        self.assertEqual(rr.admin.cmd("EXISTS", "key0"), 0)
+        self.assertEqual(rr.admin.cmd("EXISTS", "a"), 1)
+        self.assertIn("The master's RDB holds data (keys or functions)", hr.log())
+        self.assertIn(f"got an empty data set: this node's master holds data", hr.log())
 
 
 class LineReader:
