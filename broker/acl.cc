@@ -114,10 +114,11 @@ void AclSelector::AddCommandRule(bool allow, std::string target) {
   std::erase_if(rules_, [&](const CommandRule& rule) {
     return rule.target == target || (target[0] != '@' && rule.target.starts_with(prefix));
   });
-  // A first rule that changes nothing ("+@all +client|id", "-@all -publish") is not kept:
-  // Redis describes the permissions, not the rules that led there.
-  if (rules_.empty() && allow == allcommands_) return;
   rules_.push_back({allow, std::move(target)});
+  // Leading rules that change nothing ("+@all +client|id", "-@all -publish") are not kept, also
+  // when an earlier rule's removal leaves one in front: Redis describes the permissions, not the
+  // rules that led there, and the description must read back as itself (ACL SAVE / LOAD).
+  while (!rules_.empty() && rules_.front().allow == allcommands_) rules_.erase(rules_.begin());
 }
 
 std::string AclSelector::Apply(std::string_view rule, const AclCatalog& catalog) {
@@ -167,6 +168,12 @@ std::string AclSelector::Apply(std::string_view rule, const AclCatalog& catalog)
     }
     std::string_view pattern = rule.substr(std::min(offset, rule.size()));
     if (AclHasSpaces(pattern)) return std::string(kSyntax);
+    if (pattern == "*" && flags == (kRead | kWrite)) {
+      // "%RW~*" is "~*" (allkeys): ACL LIST shows it so, and it must read back the same.
+      allkeys_ = true;
+      keys_.clear();
+      return {};
+    }
     auto same = std::find_if(keys_.begin(), keys_.end(),
                              [&](const KeyPattern& key) { return key.pattern == pattern; });
     if (same != keys_.end()) {
@@ -355,6 +362,8 @@ std::string AclUser::Apply(std::string_view rule, const AclCatalog& catalog,
     // A selector: its rules split on white space, applied to a fresh one.
     AclSelector selector(allchannels_default);
     std::string_view inner = rule.substr(1, rule.size() - 2);
+    // A parenthesis inside would not read back from ACL LIST's text ("(&e))").
+    if (inner.find_first_of("()") != std::string_view::npos) return std::string(kSyntax);
     size_t at = 0;
     while (at < inner.size()) {
       if (std::isspace(static_cast<unsigned char>(inner[at])) != 0) {
