@@ -437,7 +437,7 @@ void LogDenial(RespSession& client, std::string_view reason, std::string_view ob
   std::string info = ClientLine(client);
   if (!info.empty() && info.back() == '\n') info.pop_back();
   server.acl().Log({.reason = std::string(reason),
-                    .context = "toplevel",
+                    .context = client.in_multi() ? "multi" : "toplevel",
                     .object = std::string(object),
                     .username = std::string(username),
                     .client_info = std::move(info)},
@@ -590,6 +590,46 @@ bool AclAllowsCommand(RespSession& client, const Command& top, const Command* su
   ReplyError(client,
              fmt::format("NOPERM this user has no permissions to run the '{}' command", full));
   return false;
+}
+
+std::string AclCommandDeniedError(const Command& top, const Command* sub) {
+  std::string full(top.name);
+  if (sub != nullptr) full += fmt::format("|{}", sub->name);
+  return fmt::format("NOPERM this user has no permissions to run the '{}' command", full);
+}
+
+void AclChannelArgs(const Command& command, CommandArgs args,
+                    std::vector<std::string_view>* channels, bool* patterns) {
+  channels->clear();
+  *patterns = false;
+  const std::string_view name = command.name;
+  if ((name == "publish" || name == "spublish") && args.size() >= 2) {
+    channels->push_back(args[1]);
+  } else if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
+    channels->assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
+    *patterns = name == "psubscribe";
+  }
+}
+
+AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
+                           CommandArgs args) {
+  const AclUser& user = client.user();
+  const Command& run = sub != nullptr ? *sub : top;
+  std::vector<std::string_view> channels;
+  bool patterns = false;
+  AclChannelArgs(top, args, &channels, &patterns);
+  size_t denied = 0;
+  broker::AclDenied why = user.Check(top.name, sub != nullptr ? sub->name : std::string_view(),
+                                     run.acl_categories, channels, patterns, &denied);
+  if (why == broker::AclDenied::kNone) return AclVerdict::kAllowed;
+  if (why == broker::AclDenied::kCommand) {
+    std::string full(top.name);
+    if (sub != nullptr) full += fmt::format("|{}", sub->name);
+    LogDenial(client, "command", full, user.name());
+    return AclVerdict::kCommandDenied;
+  }
+  LogDenial(client, "channel", channels[denied], user.name());
+  return AclVerdict::kChannelDenied;
 }
 
 bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,

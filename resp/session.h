@@ -11,6 +11,7 @@
 #include "broker/broker.h"
 #include "protocol/resp_parser.h"
 #include "protocol/resp_writer.h"
+#include "resp/commands.h"
 #include "server/connection.h"
 
 namespace herald::resp {
@@ -52,6 +53,28 @@ struct ReplicaPeer {
   bool pre_psync = false;      // attached with SYNC: never ACKs, so never times out
   int64_t ack_offset = 0;      // the last REPLCONF ACK offset
   uint64_t ack_ms = 0;         // when it arrived (the attach time until the first ACK)
+};
+
+// MULTI: the commands queued until EXEC or DISCARD (Redis's multiState). Each command is kept as
+// its table entries and its arguments, copied back to back into one buffer.
+struct Transaction {
+  struct Queued {
+    const Command* top;  // the command table's entry
+    const Command* sub;  // its subcommand's entry, or nullptr
+    uint32_t first_arg;  // index of its first argument in arg_ends
+    uint32_t argc;
+  };
+  std::vector<Queued> commands;
+  std::string bytes;             // every queued argument, back to back
+  std::vector<size_t> arg_ends;  // where each argument ends in `bytes`
+  uint32_t flags = 0;            // the queued commands' flags, or-ed (CLIENT PAUSE WRITE on EXEC)
+  bool dirty = false;            // a command was refused while queueing: EXEC aborts
+  size_t argv_len_sums = 0;      // Redis's multi-mem: argument bytes + 8 per argument
+
+  // The arguments of `command`, as views into `bytes` (valid until the transaction changes).
+  void Args(const Queued& command, std::vector<std::string_view>* out) const;
+  // What the queue holds in memory, for CLIENT LIST tot-mem and the queue limit.
+  size_t memory_usage() const;
 };
 
 // A RESP client: parses requests, runs them through the command table, and receives pub/sub
@@ -152,6 +175,28 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void Postpone();
   void ResumePostponed();
 
+  // MULTI / EXEC (resp/multi_commands.cc). in_multi(): between MULTI and the end of EXEC or
+  // DISCARD. in_exec(): while EXEC runs the queue; pushes (subscribe acks, messages to this
+  // client) then go into EXEC's reply array, as in Redis 7.0.
+  bool in_multi() const { return multi_ != nullptr; }
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool value) { in_exec_ = value; }
+  const Transaction* transaction() const { return multi_.get(); }
+  void StartTransaction();
+  // Queues a command that passed every check. Returns false (and closes the client) when the
+  // queue would outgrow client-query-buffer-limit.
+  bool QueueCommand(const Command* top, const Command* sub, CommandArgs args);
+  // A command was refused inside MULTI: EXEC will reply EXECABORT (Redis's flagTransaction).
+  void FlagTransaction() {
+    if (multi_) multi_->dirty = true;
+  }
+  // Ends MULTI (not while EXEC runs the queue: EXEC ends it when done).
+  void DiscardTransaction() {
+    if (!in_exec_) multi_.reset();
+  }
+  // EXEC filtered its reply by CLIENT REPLY itself: the next FinishCommand() sends it as is.
+  void set_reply_filtered() { reply_filtered_ = true; }
+
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
 
@@ -193,6 +238,9 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool blocked_ = false;
   bool postponed_ = false;
   bool monitor_ = false;
+  std::unique_ptr<Transaction> multi_;
+  bool in_exec_ = false;
+  bool reply_filtered_ = false;
   bool running_ = false;  // inside ExecuteCommand
   size_t running_input_bytes_ = 0;
   size_t running_argv_bytes_ = 0;
