@@ -93,16 +93,19 @@ void ExecCommand(RespSession& client, CommandArgs /*args*/) {
   const bool wrapped = propagated > 1 && replication.BeginTransaction();
 
   // CLIENT REPLY inside the transaction silences what follows it, element by element: Redis
-  // drops the replies added while OFF (or while skipping), the array header included when EXEC
-  // itself is silenced.
+  // drops the replies added while OFF (or while EXEC itself is skipped), the array header
+  // included. A SKIP inside the transaction skips the command after EXEC, not one inside it.
+  auto silenced = [&client] {
+    return client.reply_mode() == ReplyMode::kOff || client.reply_mode() == ReplyMode::kSkipThis;
+  };
   client.reply().ArrayHeader(multi.commands.size());
-  if (client.reply_mode() != ReplyMode::kOn) out.clear();
+  if (silenced()) out.clear();
   client.set_in_exec(true);
   for (const Transaction::Queued& queued : multi.commands) {
     multi.Args(queued, &argv);
     size_t mark = out.size();
     ExecuteQueued(client, queued.top, queued.sub, argv);
-    if (client.reply_mode() != ReplyMode::kOn) out.resize(mark);
+    if (silenced()) out.resize(mark);
   }
   client.set_in_exec(false);
   if (wrapped) replication.EndTransaction();

@@ -184,6 +184,15 @@ class MultiTest(h.ServerTestCase):
                             (("PING",), QUEUED)])
         c.send(encode("EXEC") + encode("ECHO", "silent") + encode("CLIENT", "REPLY", "ON"))
         c.expect(b"*2\r\n+OK\r\n")
+        # SKIP inside the transaction skips the command after EXEC, not the rest of EXEC.
+        self.run_script(c, [(("MULTI",), OK), (("CLIENT", "REPLY", "SKIP"), QUEUED),
+                            (("PING",), QUEUED)])
+        c.send(encode("EXEC") + encode("ECHO", "skipped") + encode("ECHO", "shown"))
+        c.expect(b"*2\r\n+PONG\r\n$5\r\nshown\r\n")
+        # SKIP before MULTI skips MULTI's +OK only.
+        c.send(encode("CLIENT", "REPLY", "SKIP") + encode("MULTI") + encode("PING")
+               + encode("EXEC"))
+        c.expect(QUEUED + b"*1\r\n+PONG\r\n")
 
     def test_reset_and_quit_are_not_queued(self):
         c = self.connect()
