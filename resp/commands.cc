@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -346,8 +347,11 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
   // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
-  stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
-                   server.stats().error_replies > errors_before);
+  // EXEC fails only by its own error, not by those of the commands it ran.
+  const uint64_t errors_after = server.stats().error_replies;
+  uint64_t errors = errors_after > errors_before ? errors_after - errors_before : 0;
+  if (is_exec) errors -= std::min(errors, client.TakeExecErrors());
+  stats.RecordCall(top, sub, static_cast<uint64_t>(ns), errors > 0);
   return CommandOutcome::kRan;
 }
 
@@ -377,8 +381,8 @@ void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, 
   auto ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
-  client.front().command_stats().RecordCall(top, sub, static_cast<uint64_t>(ns),
-                                            server.stats().error_replies > errors_before);
+  const bool failed = server.stats().error_replies > errors_before;
+  client.front().command_stats().RecordCall(top, sub, static_cast<uint64_t>(ns), failed);
   if (client.front().has_monitors()) client.front().FeedMonitors(client, args, command);
 }
 

@@ -19,6 +19,7 @@
 #include "resp/front_end.h"
 #include "resp/replication.h"
 #include "resp/session.h"
+#include "server/server.h"
 
 namespace herald::resp {
 
@@ -104,7 +105,10 @@ void ExecCommand(RespSession& client, CommandArgs /*args*/) {
   for (const Transaction::Queued& queued : multi.commands) {
     multi.Args(queued, &argv);
     size_t mark = out.size();
+    const uint64_t errors_before = client.server().stats().error_replies;
     ExecuteQueued(client, queued.top, queued.sub, argv);
+    const uint64_t errors_after = client.server().stats().error_replies;
+    if (errors_after > errors_before) client.add_exec_errors(errors_after - errors_before);
     if (silenced()) out.resize(mark);
   }
   client.set_in_exec(false);

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/acl.h"
@@ -196,6 +197,10 @@ class RespSession : public server::Connection, public broker::Subscriber {
   }
   // EXEC filtered its reply by CLIENT REPLY itself: the next FinishCommand() sends it as is.
   void set_reply_filtered() { reply_filtered_ = true; }
+  // Error replies of the commands EXEC ran: they count for those commands, not as a failed
+  // EXEC (INFO commandstats), so ExecuteCommand takes them out of EXEC's own.
+  void add_exec_errors(uint64_t n) { exec_errors_ += n; }
+  uint64_t TakeExecErrors() { return std::exchange(exec_errors_, 0); }
 
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
@@ -241,6 +246,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   std::unique_ptr<Transaction> multi_;
   bool in_exec_ = false;
   bool reply_filtered_ = false;
+  uint64_t exec_errors_ = 0;
   bool running_ = false;  // inside ExecuteCommand
   size_t running_input_bytes_ = 0;
   size_t running_argv_bytes_ = 0;

@@ -261,10 +261,14 @@ class MultiTest(h.ServerTestCase):
         # The INFO calls, MULTI, PING, ECHO and EXEC.
         after = int(h.info_fields(c, "stats")["total_commands_processed"])
         self.assertEqual(after - before, 6)
-        self.run_script(c, [(("MULTI",), OK), (("PUBLISH", "a"), b"-ERR wrong number of "
+        # An error inside the array fails that command, not EXEC; EXECABORT fails EXEC.
+        self.run_script(c, [(("MULTI",), OK), (("SELECT", "99"), QUEUED),
+                            (("EXEC",), b"*1\r\n-ERR DB index is out of range\r\n"),
+                            (("MULTI",), OK), (("PUBLISH", "a"), b"-ERR wrong number of "
                              b"arguments for 'publish' command\r\n"), (("EXEC",), EXECABORT)])
         stats = h.info_fields(c, "commandstats")
-        self.assertRegex(stats["cmdstat_exec"], r"^calls=2,.*,rejected_calls=0,failed_calls=1$")
+        self.assertRegex(stats["cmdstat_exec"], r"^calls=3,.*,rejected_calls=0,failed_calls=1$")
+        self.assertRegex(stats["cmdstat_select"], r"^calls=1,.*,rejected_calls=0,failed_calls=1$")
         self.assertRegex(stats["cmdstat_publish"], r"^calls=0,.*,rejected_calls=1,")
         self.assertRegex(stats["cmdstat_ping"], r"^calls=1,")
         errors = h.info_fields(c, "errorstats")
