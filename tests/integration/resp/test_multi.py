@@ -382,7 +382,8 @@ class MultiLimitTest(h.ServerTestCase):
         self.assertEqual(fields["multi"], "9")
         c.send(b"".join(encode("ECHO", arg) for _ in range(5)))
         c.read_until_eof()
-        self.assertIn("reached max query buffer length (MULTI queue)", self.server.log())
+        h.wait_until(lambda: "reached max query buffer length (MULTI queue)" in self.server.log(),
+                     message="the log line")
         self.assertEqual(other.cmd("PING"), b"PONG")
 
 
@@ -446,6 +447,22 @@ class MultiPropagationTest(ReplicationTestCase):
         c.expect(OK + QUEUED + b"-ERR wrong number of arguments for 'publish' command\r\n"
                  + EXECABORT + b":0\r\n")
         self.assertEqual(stream_commands(r, 1), [pub[1]])
+
+
+    def test_chain_delivers_transactions(self):
+        m = self.node()
+        r1 = self.node(*replicaof(m))
+        r2 = self.node(*replicaof(r1))
+        self.wait_link_up(r2)
+        subs = [self.subscribe(n) for n in (m, r1, r2)]
+        c = m.admin
+        c.send(encode("MULTI") + encode("PUBLISH", self.ch, "t1") + encode("PING")
+               + encode("PUBLISH", self.ch, "t2") + encode("EXEC"))
+        c.expect(OK + QUEUED * 3 + b"*3\r\n:1\r\n+PONG\r\n:1\r\n")
+        for sub in subs:
+            self.assertEqual(self.read_messages(sub, 2), ["t1", "t2"])
+        self.assert_nothing_more(subs, m)
+        self.wait_same_offsets(m, r1, r2)
 
 
 @unittest.skipUnless(HAVE_REDIS, "needs " + h.REDIS_SERVER)
