@@ -110,7 +110,8 @@ test('ioredis multi/exec delivers and reports EXECABORT', async (t) => {
     });
   });
   assert.equal(await sub.subscribe(ch), 1);
-  assert.deepEqual(await pub.multi().publish(ch, 'a').publish(ch, 'b').exec(), [[null, 1], [null, 1]]);
+  const replies = await pub.multi().publish(ch, 'a').publish(ch, 'b').exec();
+  assert.deepEqual(replies, [[null, 1], [null, 1]]);
   await withTimeout(gotAll, 10000, 'messages of the transaction');
   assert.deepEqual(received, ['a', 'b']);
   await assert.rejects(pub.multi().publish(ch).exec(), /EXECABORT Transaction discarded/);
