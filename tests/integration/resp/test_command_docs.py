@@ -279,11 +279,17 @@ class CommandDocsParityTest(h.ServerTestCase):
             ("COMMAND", "GETKEYS", "ping"),
             ("COMMAND", "GETKEYSANDFLAGS", "spublish", "ch", "msg"),
             ("COMMAND", "GETKEYSANDFLAGS", "config", "nosuch"),
+            # WATCH is the one command with keys.
+            ("COMMAND", "GETKEYS", "watch", "a", "b"),
+            ("COMMAND", "GETKEYS", "WATCH", "a"),
+            ("COMMAND", "GETKEYSANDFLAGS", "watch", "a", "b"),
+            ("COMMAND", "GETKEYS", "unwatch", "x"),
         ]
-        target, ref = self.pair(False)
-        for args in cases:
-            with self.subTest(args=args):
-                self.assertEqual(*self.both(target, ref, *args))
+        for resp3 in (False, True):
+            target, ref = self.pair(resp3)
+            for args in cases:
+                with self.subTest(args=args, resp3=resp3):
+                    self.assertEqual(*self.both(target, ref, *args))
 
 
 # --------------------------------------------------------------------------------------------
