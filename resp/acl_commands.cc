@@ -618,15 +618,26 @@ AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Comman
   std::vector<std::string_view> channels;
   bool patterns = false;
   AclChannelArgs(top, args, &channels, &patterns);
+  // WATCH is the one command with keys.
+  std::vector<std::string_view> keys;
+  if (top.name == "watch") keys.assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
   size_t denied = 0;
   broker::AclDenied why = user.Check(top.name, sub != nullptr ? sub->name : std::string_view(),
-                                     run.acl_categories, channels, patterns, &denied);
-  if (why == broker::AclDenied::kNone) return AclVerdict::kAllowed;
-  if (why == broker::AclDenied::kCommand) {
-    std::string full(top.name);
-    if (sub != nullptr) full += fmt::format("|{}", sub->name);
-    LogDenial(client, "command", full, user.name());
-    return AclVerdict::kCommandDenied;
+                                     run.acl_categories, channels, patterns, &denied, keys);
+  switch (why) {
+    case broker::AclDenied::kNone:
+      return AclVerdict::kAllowed;
+    case broker::AclDenied::kCommand: {
+      std::string full(top.name);
+      if (sub != nullptr) full += fmt::format("|{}", sub->name);
+      LogDenial(client, "command", full, user.name());
+      return AclVerdict::kCommandDenied;
+    }
+    case broker::AclDenied::kKey:
+      LogDenial(client, "key", keys[denied], user.name());
+      return AclVerdict::kKeyDenied;
+    case broker::AclDenied::kChannel:
+      break;
   }
   LogDenial(client, "channel", channels[denied], user.name());
   return AclVerdict::kChannelDenied;
@@ -840,10 +851,17 @@ void AclCommand(RespSession& client, CommandArgs args) {
     if (has_channels) {
       for (size_t i = first; i < last; ++i) channels.push_back(args[i]);
     }
+    // The keys WATCH names (key patterns only matter there).
+    std::vector<std::string_view> keys;
+    if (name == "watch") keys.assign(args.begin() + 4, args.end());
     size_t denied = 0;
     broker::AclDenied why =
         user->Check(command->name, child != nullptr ? child->name : std::string_view(),
-                    run.acl_categories, channels, pattern, &denied);
+                    run.acl_categories, channels, pattern, &denied, keys);
+    if (why == broker::AclDenied::kKey) {
+      reply.Bulk(fmt::format("This user has no permissions to access the '{}' key", keys[denied]));
+      return;
+    }
     if (why == broker::AclDenied::kCommand) {
       std::string full(command->name);
       if (child != nullptr) full += fmt::format("|{}", child->name);

@@ -183,7 +183,7 @@ void StatsSection(RespFrontEnd& front, std::string* out) {
   // Redis 7.2's ACL refusal counters (where 7.2 and later print them, after the fields above).
   Field(out, "acl_access_denied_auth", stats.acl_denied_auth);
   Field(out, "acl_access_denied_cmd", stats.acl_denied_cmd);
-  Field(out, "acl_access_denied_key", 0);
+  Field(out, "acl_access_denied_key", stats.acl_denied_key);
   Field(out, "acl_access_denied_channel", stats.acl_denied_channel);
   Field(out, "total_messages_published", broker.messages_published());
   Field(out, "total_messages_delivered", broker.deliveries());

@@ -78,10 +78,11 @@ bool AclAuthenticate(RespSession& client, std::string_view user, std::string_vie
 // Whether the client's user may run the command (`top`, and `sub` or nullptr); if not, replies
 // -NOPERM and logs it.
 bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub);
-// Redis's ACLCheckAllPerm without a reply: one selector must allow the command and the
-// channels that PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE name in `args`. A denial
+// Redis's ACLCheckAllPerm without a reply: one selector must allow the command, the keys WATCH
+// names and the channels that PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE name in
+// `args`. A denial
 // is logged in ACL LOG, with context "multi" inside a transaction.
-enum class AclVerdict : uint8_t { kAllowed, kCommandDenied, kChannelDenied };
+enum class AclVerdict : uint8_t { kAllowed, kCommandDenied, kKeyDenied, kChannelDenied };
 AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
                            CommandArgs args);
 // The channel arguments Redis 7.0's ACL check reads: every argument of SUBSCRIBE, SSUBSCRIBE
@@ -90,6 +91,8 @@ void AclChannelArgs(const Command& command, CommandArgs args,
                     std::vector<std::string_view>* channels, bool* patterns);
 // "NOPERM this user has no permissions to run the '<full name>' command".
 std::string AclCommandDeniedError(const Command& top, const Command* sub);
+inline constexpr std::string_view kAclKeyDeniedError =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
 inline constexpr std::string_view kAclChannelDeniedError =
     "NOPERM this user has no permissions to access one of the channels used as arguments";
 // Whether the client's user may use these channels (patterns: PSUBSCRIBE); if not, replies

@@ -311,6 +311,10 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
         ++server.stats().acl_denied_cmd;
         stats.RecordRejected(top, sub);
         return refuse(AclCommandDeniedError(*top, sub));
+      case AclVerdict::kKeyDenied:
+        ++server.stats().acl_denied_key;
+        stats.RecordRejected(top, sub);
+        return refuse(kAclKeyDeniedError);
       case AclVerdict::kChannelDenied:
         ++server.stats().acl_denied_channel;
         stats.RecordRejected(top, sub);
@@ -363,6 +367,7 @@ void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, 
   AclVerdict verdict = AclCheckCommand(client, *top, sub, args);
   if (verdict != AclVerdict::kAllowed) {
     ++(verdict == AclVerdict::kCommandDenied ? server.stats().acl_denied_cmd
+       : verdict == AclVerdict::kKeyDenied   ? server.stats().acl_denied_key
                                              : server.stats().acl_denied_channel);
     ReplyError(client,
                fmt::format("NOPERM ACLs rules changed between the moment the transaction was "
@@ -370,6 +375,8 @@ void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, 
                            "for the following reason: {}",
                            verdict == AclVerdict::kCommandDenied
                                ? "no permission to execute the command or subcommand"
+                           : verdict == AclVerdict::kKeyDenied
+                               ? "no permission to touch the specified keys"
                                : "no permission to access one of the channels used as arguments"));
     return;
   }

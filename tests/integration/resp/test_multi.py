@@ -321,6 +321,27 @@ class MultiAclTest(h.ServerTestCase):
             (("ECHO", "out"), b"$3\r\nout\r\n")])
 
 
+    def test_watch_checks_key_patterns(self):
+        """WATCH's keys must match one of the user's key patterns, whatever its R/W part."""
+        admin, c = self.connect(), self.connect()
+        self.assertEqual(admin.cmd("ACL", "SETUSER", "w", "on", ">p", "+@all", "resetkeys",
+                                   "%W~wo*", "%R~ro*", "~rw*"), b"OK")
+        admin.cmd("ACL", "LOG", "RESET")
+        denied = b"-NOPERM this user has no permissions to access one of the keys used as " \
+                 b"arguments\r\n"
+        MultiTest.run_script(self, c, [
+            (("AUTH", "w", "p"), OK), (("WATCH", "ro1", "rw2"), OK), (("WATCH", "wo1"), OK),
+            (("WATCH", "ro1", "zz"), denied),
+            (("MULTI",), OK), (("WATCH", "zz"), denied), (("PING",), QUEUED),
+            (("EXEC",), EXECABORT)])
+        entries = [dict(zip(e[::2], e[1::2])) for e in admin.cmd("ACL", "LOG")]
+        self.assertEqual([(e[b"reason"], e[b"context"], e[b"object"]) for e in entries],
+                         [(b"key", b"multi", b"zz"), (b"key", b"toplevel", b"zz")])
+        self.assertEqual(admin.cmd("ACL", "DRYRUN", "w", "watch", "wo1", "a"),
+                         b"This user has no permissions to access the 'a' key")
+        self.assertEqual(admin.cmd("ACL", "DRYRUN", "w", "watch", "wo1"), b"OK")
+
+
 class MultiAuthTest(h.ServerTestCase):
     server_args = ["--requirepass", "pw"]
 
