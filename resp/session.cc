@@ -280,19 +280,6 @@ size_t RespSession::memory_usage() const {
   return total;
 }
 
-void Transaction::Args(const Queued& command, std::vector<std::string_view>* out) const {
-  out->clear();
-  for (uint32_t i = command.first_arg; i < command.first_arg + command.argc; ++i) {
-    size_t begin = i == 0 ? 0 : arg_ends[i - 1];
-    out->emplace_back(bytes.data() + begin, arg_ends[i] - begin);
-  }
-}
-
-size_t Transaction::memory_usage() const {
-  return sizeof(Transaction) + bytes.capacity() + commands.capacity() * sizeof(Queued) +
-         arg_ends.capacity() * sizeof(size_t);
-}
-
 void RespSession::StartTransaction() {
   if (!multi_) multi_ = std::make_unique<Transaction>();
 }
@@ -315,14 +302,7 @@ bool RespSession::QueueCommand(const Command* top, const Command* sub, CommandAr
     Close();
     return false;
   }
-  multi.commands.push_back(
-      {top, sub, static_cast<uint32_t>(multi.arg_ends.size()), static_cast<uint32_t>(args.size())});
-  for (std::string_view arg : args) {
-    multi.bytes.append(arg);
-    multi.arg_ends.push_back(multi.bytes.size());
-  }
-  multi.flags |= (sub != nullptr ? sub : top)->flags;
-  multi.argv_len_sums += arg_bytes + sizeof(void*) * args.size();
+  multi.Add(top, sub, args);
   return true;
 }
 

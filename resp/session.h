@@ -13,6 +13,7 @@
 #include "protocol/resp_parser.h"
 #include "protocol/resp_writer.h"
 #include "resp/commands.h"
+#include "resp/transaction.h"
 #include "server/connection.h"
 
 namespace herald::resp {
@@ -54,28 +55,6 @@ struct ReplicaPeer {
   bool pre_psync = false;      // attached with SYNC: never ACKs, so never times out
   int64_t ack_offset = 0;      // the last REPLCONF ACK offset
   uint64_t ack_ms = 0;         // when it arrived (the attach time until the first ACK)
-};
-
-// MULTI: the commands queued until EXEC or DISCARD (Redis's multiState). Each command is kept as
-// its table entries and its arguments, copied back to back into one buffer.
-struct Transaction {
-  struct Queued {
-    const Command* top;  // the command table's entry
-    const Command* sub;  // its subcommand's entry, or nullptr
-    uint32_t first_arg;  // index of its first argument in arg_ends
-    uint32_t argc;
-  };
-  std::vector<Queued> commands;
-  std::string bytes;             // every queued argument, back to back
-  std::vector<size_t> arg_ends;  // where each argument ends in `bytes`
-  uint32_t flags = 0;            // the queued commands' flags, or-ed (CLIENT PAUSE WRITE on EXEC)
-  bool dirty = false;            // a command was refused while queueing: EXEC aborts
-  size_t argv_len_sums = 0;      // Redis's multi-mem: argument bytes + 8 per argument
-
-  // The arguments of `command`, as views into `bytes` (valid until the transaction changes).
-  void Args(const Queued& command, std::vector<std::string_view>* out) const;
-  // What the queue holds in memory, for CLIENT LIST tot-mem and the queue limit.
-  size_t memory_usage() const;
 };
 
 // A RESP client: parses requests, runs them through the command table, and receives pub/sub
