@@ -364,7 +364,10 @@ void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, 
   const Command* command = sub != nullptr ? sub : top;
   // The rules may have changed since the command was queued (ACL SETUSER, or AUTH earlier in
   // this transaction).
-  AclVerdict verdict = AclCheckCommand(client, *top, sub, args);
+  // Commands that run before AUTH pass whatever the rules, here too.
+  AclVerdict verdict = (command->flags & kCmdNoAuth) != 0
+                           ? AclVerdict::kAllowed
+                           : AclCheckCommand(client, *top, sub, args);
   if (verdict != AclVerdict::kAllowed) {
     ++(verdict == AclVerdict::kCommandDenied ? server.stats().acl_denied_cmd
        : verdict == AclVerdict::kKeyDenied   ? server.stats().acl_denied_key

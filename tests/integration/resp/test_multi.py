@@ -302,16 +302,18 @@ class MultiAclTest(h.ServerTestCase):
                           (b"command", b"multi", b"ping", 1)])
         # Rules that change between queueing and EXEC: the command fails in the array.
         MultiTest.run_script(self, c, [(("MULTI",), OK), (("PUBLISH", "ok1", "x"), QUEUED),
-                                       (("CLIENT", "ID"), QUEUED), (("ECHO", "e"), QUEUED)])
-        self.assertEqual(admin.cmd("ACL", "SETUSER", "u", "-client|id", "resetchannels", "&zz"),
-                         b"OK")
+                                       (("CLIENT", "ID"), QUEUED), (("ECHO", "e"), QUEUED),
+                                       (("AUTH", "u", "p"), QUEUED)])
+        # AUTH passes whatever the rules, at EXEC too.
+        self.assertEqual(admin.cmd("ACL", "SETUSER", "u", "-client|id", "-auth", "resetchannels",
+                                   "&zz"), b"OK")
         prefix = (b"-NOPERM ACLs rules changed between the moment the transaction was "
                   b"accumulated and the EXEC call. This command is no longer allowed for the "
                   b"following reason: ")
         c.send(encode("EXEC"))
-        c.expect(b"*3\r\n" + prefix + b"no permission to access one of the channels used as "
+        c.expect(b"*4\r\n" + prefix + b"no permission to access one of the channels used as "
                  b"arguments\r\n" + prefix + b"no permission to execute the command or "
-                 b"subcommand\r\n$1\r\ne\r\n")
+                 b"subcommand\r\n$1\r\ne\r\n+OK\r\n")
         # A user that may not run EXEC: the transaction ends with the reason.
         admin.cmd("ACL", "SETUSER", "u", "-exec")
         MultiTest.run_script(self, c, [
