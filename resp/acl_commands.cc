@@ -578,20 +578,6 @@ bool AclAuthenticate(RespSession& client, std::string_view name, std::string_vie
   return false;
 }
 
-bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub) {
-  const AclUser& user = client.user();
-  const Command& run = sub != nullptr ? *sub : top;
-  if (user.MayRun(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories)) {
-    return true;
-  }
-  std::string full(top.name);
-  if (sub != nullptr) full += fmt::format("|{}", sub->name);
-  LogDenial(client, "command", full, user.name());
-  ReplyError(client,
-             fmt::format("NOPERM this user has no permissions to run the '{}' command", full));
-  return false;
-}
-
 std::string AclCommandDeniedError(const Command& top, const Command* sub) {
   std::string full(top.name);
   if (sub != nullptr) full += fmt::format("|{}", sub->name);
@@ -641,28 +627,6 @@ AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Comman
   }
   LogDenial(client, "channel", channels[denied], user.name());
   return AclVerdict::kChannelDenied;
-}
-
-bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
-                       bool patterns) {
-  const AclUser& user = client.user();
-  std::vector<std::string_view> names(channels.begin(), channels.end());
-  size_t denied = 0;
-  broker::AclDenied why =
-      user.Check(command.name, {}, command.acl_categories, names, patterns, &denied);
-  if (why == broker::AclDenied::kNone) return true;
-  if (why == broker::AclDenied::kCommand) {
-    // Not reached after AclAllowsCommand: some selector allows the command alone.
-    LogDenial(client, "command", command.name, user.name());
-    ReplyError(client, fmt::format("NOPERM this user has no permissions to run the '{}' command",
-                                   command.name));
-    return false;
-  }
-  LogDenial(client, "channel", names[denied], user.name());
-  ReplyError(client,
-             "NOPERM this user has no permissions to access one of the channels used as "
-             "arguments");
-  return false;
 }
 
 void AclCommand(RespSession& client, CommandArgs args) {

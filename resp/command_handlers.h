@@ -75,9 +75,6 @@ void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
 // Logs `client` in as `user` if the password is right and the user is on; otherwise logs the
 // failure in ACL LOG and returns false.
 bool AclAuthenticate(RespSession& client, std::string_view user, std::string_view password);
-// Whether the client's user may run the command (`top`, and `sub` or nullptr); if not, replies
-// -NOPERM and logs it.
-bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub);
 // Redis's ACLCheckAllPerm without a reply: one selector must allow the command, the keys WATCH
 // names and the channels that PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE name in
 // `args`. A denial
@@ -95,10 +92,6 @@ inline constexpr std::string_view kAclKeyDeniedError =
     "NOPERM this user has no permissions to access one of the keys used as arguments";
 inline constexpr std::string_view kAclChannelDeniedError =
     "NOPERM this user has no permissions to access one of the channels used as arguments";
-// Whether the client's user may use these channels (patterns: PSUBSCRIBE); if not, replies
-// -NOPERM and logs the first refused one.
-bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
-                       bool patterns);
 
 // admin_commands.cc
 void InfoCommand(RespSession& client, CommandArgs args);
