@@ -257,6 +257,14 @@ bool AclSelector::MayUseChannel(std::string_view channel, bool is_pattern) const
   return false;
 }
 
+bool AclSelector::MatchesKeyPattern(std::string_view key) const {
+  if (allkeys_) return true;
+  for (const KeyPattern& pattern : keys_) {
+    if (protocol::GlobMatch(pattern.pattern, key)) return true;
+  }
+  return false;
+}
+
 std::string AclSelector::DescribeCommands() const {
   std::string out = allcommands_ ? "+@all" : "-@all";
   for (const CommandRule& rule : rules_) {
@@ -418,18 +426,24 @@ bool AclUser::allchannels() const {
 
 AclDenied AclUser::Check(std::string_view name, std::string_view sub, std::string_view categories,
                          const std::vector<std::string_view>& channels, bool is_pattern,
-                         size_t* denied_index) const {
-  // As ACLCheckAllUserCommandPerm: the first selector that allows everything wins; otherwise a
-  // channel refusal outranks a command one, and the furthest refused channel is the one named.
-  bool channel_refused = false;
+                         size_t* denied_index, const std::vector<std::string_view>& keys) const {
+  // As ACLCheckAllUserCommandPerm: the first selector that allows everything wins; otherwise the
+  // worst reason wins (channel over key over command), and of two refusals for the same reason
+  // the one further in the arguments is named.
+  AclDenied worst = AclDenied::kCommand;
   size_t index = 0;
+  auto refuse = [&](AclDenied why, size_t i) {
+    if (why > worst || (why == worst && i > index)) index = i;
+    if (why > worst) worst = why;
+    return false;
+  };
   auto check = [&](const AclSelector& selector) {
     if (!selector.MayRun(name, sub, categories)) return false;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!selector.MatchesKeyPattern(keys[i])) return refuse(AclDenied::kKey, i);
+    }
     for (size_t i = 0; i < channels.size(); ++i) {
-      if (selector.MayUseChannel(channels[i], is_pattern)) continue;
-      if (!channel_refused || i > index) index = i;
-      channel_refused = true;
-      return false;
+      if (!selector.MayUseChannel(channels[i], is_pattern)) return refuse(AclDenied::kChannel, i);
     }
     return true;
   };
@@ -438,7 +452,7 @@ AclDenied AclUser::Check(std::string_view name, std::string_view sub, std::strin
     if (check(selector)) return AclDenied::kNone;
   }
   if (denied_index != nullptr) *denied_index = index;
-  return channel_refused ? AclDenied::kChannel : AclDenied::kCommand;
+  return worst;
 }
 
 std::vector<std::string> AclUser::Flags() const {

@@ -11,11 +11,11 @@
 
 // Redis 6/7 ACL users, as far as a pub/sub server has use for them: passwords, the on/off flag,
 // command rules (+cmd, -cmd|sub, +@category, allcommands), channel patterns (&pattern,
-// allchannels) and selectors. Key patterns (~, %R~, allkeys) are accepted and shown, and mean
-// nothing here:
-// herald has no keys. The same users can be named by browser tokens, so the store lives with the
-// broker. Pure: the front end says which commands and categories exist (AclCatalog) and what a
-// command belongs to; no clock beyond what the caller passes.
+// allchannels) and selectors. Key patterns (~, %R~, allkeys) are accepted and shown, and only
+// checked for the keys WATCH names: herald has no keys. The same users can be named by browser
+// tokens, so the store lives with the broker. Pure: the front end says which commands and
+// categories exist (AclCatalog) and what a command belongs to; no clock beyond what the caller
+// passes.
 namespace herald::broker {
 
 // What the front end knows about commands, for validating rules and for ACL CAT.
@@ -30,9 +30,10 @@ struct AclCatalog {
 // Redis 7.0's ACL categories, in ACL CAT order.
 const std::vector<std::string_view>& AclCategories();
 
-// Why a full check refused a command, as Redis's ACL_DENIED_*: the command itself, or one of its
-// channels. Ordered as Redis ranks them when several selectors refuse for different reasons.
-enum class AclDenied { kNone = 0, kCommand = 1, kChannel = 4 };
+// Why a full check refused a command, as Redis's ACL_DENIED_*: the command itself, one of its
+// keys (WATCH's: herald has no others) or one of its channels. Ordered as Redis ranks them when
+// several selectors refuse for different reasons.
+enum class AclDenied { kNone = 0, kCommand = 1, kKey = 2, kChannel = 4 };
 
 // One set of key, channel and command rules: a user's root permissions, or one of its Redis 7
 // selectors ("(~key &chan +cmd)"). A command is allowed when one selector allows the command and
@@ -48,6 +49,9 @@ class AclSelector {
   bool MayRun(std::string_view name, std::string_view sub, std::string_view categories) const;
   bool MayUseChannel(std::string_view channel, bool is_pattern) const;
   bool allchannels() const { return allchannels_; }
+  // Whether some key pattern (whatever its R/W permissions) or allkeys matches `key`: what
+  // Redis asks of the keys WATCH names, whose key spec requests neither read nor write.
+  bool MatchesKeyPattern(std::string_view key) const;
 
   // ACL GETUSER's "commands", "keys" and "channels", and ACL LIST's text ("~a resetchannels &b
   // -@all +get").
@@ -98,12 +102,13 @@ class AclUser {
   // Whether some selector grants the channel: a channel (SUBSCRIBE, PUBLISH) must match one of
   // its patterns; a pattern (PSUBSCRIBE) must be one of them literally, unless allchannels.
   bool MayUseChannel(std::string_view channel, bool is_pattern) const;
-  // Redis's full check (ACLCheckAllUserCommandPerm): one selector must allow the command and all
-  // of `channels` (patterns when `is_pattern`). On a refusal *denied_index is the channel that
-  // decided it (the furthest any selector got), for the ACL LOG.
+  // Redis's full check (ACLCheckAllUserCommandPerm): one selector must allow the command, all of
+  // `keys` (MatchesKeyPattern) and all of `channels` (patterns when `is_pattern`). On a refusal
+  // *denied_index is the key or channel that decided it (the furthest any selector got), for the
+  // ACL LOG.
   AclDenied Check(std::string_view name, std::string_view sub, std::string_view categories,
                   const std::vector<std::string_view>& channels, bool is_pattern,
-                  size_t* denied_index) const;
+                  size_t* denied_index, const std::vector<std::string_view>& keys = {}) const;
   // Whether some selector has allchannels (then MayUseChannel refuses nothing).
   bool allchannels() const;
 

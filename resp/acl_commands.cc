@@ -437,7 +437,7 @@ void LogDenial(RespSession& client, std::string_view reason, std::string_view ob
   std::string info = ClientLine(client);
   if (!info.empty() && info.back() == '\n') info.pop_back();
   server.acl().Log({.reason = std::string(reason),
-                    .context = "toplevel",
+                    .context = client.in_multi() ? "multi" : "toplevel",
                     .object = std::string(object),
                     .username = std::string(username),
                     .client_info = std::move(info)},
@@ -578,40 +578,55 @@ bool AclAuthenticate(RespSession& client, std::string_view name, std::string_vie
   return false;
 }
 
-bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub) {
-  const AclUser& user = client.user();
-  const Command& run = sub != nullptr ? *sub : top;
-  if (user.MayRun(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories)) {
-    return true;
-  }
+std::string AclCommandDeniedError(const Command& top, const Command* sub) {
   std::string full(top.name);
   if (sub != nullptr) full += fmt::format("|{}", sub->name);
-  LogDenial(client, "command", full, user.name());
-  ReplyError(client,
-             fmt::format("NOPERM this user has no permissions to run the '{}' command", full));
-  return false;
+  return fmt::format("NOPERM this user has no permissions to run the '{}' command", full);
 }
 
-bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
-                       bool patterns) {
-  const AclUser& user = client.user();
-  std::vector<std::string_view> names(channels.begin(), channels.end());
-  size_t denied = 0;
-  broker::AclDenied why =
-      user.Check(command.name, {}, command.acl_categories, names, patterns, &denied);
-  if (why == broker::AclDenied::kNone) return true;
-  if (why == broker::AclDenied::kCommand) {
-    // Not reached after AclAllowsCommand: some selector allows the command alone.
-    LogDenial(client, "command", command.name, user.name());
-    ReplyError(client, fmt::format("NOPERM this user has no permissions to run the '{}' command",
-                                   command.name));
-    return false;
+void AclChannelArgs(const Command& command, CommandArgs args,
+                    std::vector<std::string_view>* channels, bool* patterns) {
+  channels->clear();
+  *patterns = false;
+  const std::string_view name = command.name;
+  if ((name == "publish" || name == "spublish") && args.size() >= 2) {
+    channels->push_back(args[1]);
+  } else if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
+    channels->assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
+    *patterns = name == "psubscribe";
   }
-  LogDenial(client, "channel", names[denied], user.name());
-  ReplyError(client,
-             "NOPERM this user has no permissions to access one of the channels used as "
-             "arguments");
-  return false;
+}
+
+AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
+                           CommandArgs args) {
+  const AclUser& user = client.user();
+  const Command& run = sub != nullptr ? *sub : top;
+  std::vector<std::string_view> channels;
+  bool patterns = false;
+  AclChannelArgs(top, args, &channels, &patterns);
+  // WATCH is the one command with keys.
+  std::vector<std::string_view> keys;
+  if (top.name == "watch") keys.assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
+  size_t denied = 0;
+  broker::AclDenied why = user.Check(top.name, sub != nullptr ? sub->name : std::string_view(),
+                                     run.acl_categories, channels, patterns, &denied, keys);
+  switch (why) {
+    case broker::AclDenied::kNone:
+      return AclVerdict::kAllowed;
+    case broker::AclDenied::kCommand: {
+      std::string full(top.name);
+      if (sub != nullptr) full += fmt::format("|{}", sub->name);
+      LogDenial(client, "command", full, user.name());
+      return AclVerdict::kCommandDenied;
+    }
+    case broker::AclDenied::kKey:
+      LogDenial(client, "key", keys[denied], user.name());
+      return AclVerdict::kKeyDenied;
+    case broker::AclDenied::kChannel:
+      break;
+  }
+  LogDenial(client, "channel", channels[denied], user.name());
+  return AclVerdict::kChannelDenied;
 }
 
 void AclCommand(RespSession& client, CommandArgs args) {
@@ -800,10 +815,17 @@ void AclCommand(RespSession& client, CommandArgs args) {
     if (has_channels) {
       for (size_t i = first; i < last; ++i) channels.push_back(args[i]);
     }
+    // The keys WATCH names (key patterns only matter there).
+    std::vector<std::string_view> keys;
+    if (name == "watch") keys.assign(args.begin() + 4, args.end());
     size_t denied = 0;
     broker::AclDenied why =
         user->Check(command->name, child != nullptr ? child->name : std::string_view(),
-                    run.acl_categories, channels, pattern, &denied);
+                    run.acl_categories, channels, pattern, &denied, keys);
+    if (why == broker::AclDenied::kKey) {
+      reply.Bulk(fmt::format("This user has no permissions to access the '{}' key", keys[denied]));
+      return;
+    }
     if (why == broker::AclDenied::kCommand) {
       std::string full(command->name);
       if (child != nullptr) full += fmt::format("|{}", child->name);

@@ -183,7 +183,7 @@ void StatsSection(RespFrontEnd& front, std::string* out) {
   // Redis 7.2's ACL refusal counters (where 7.2 and later print them, after the fields above).
   Field(out, "acl_access_denied_auth", stats.acl_denied_auth);
   Field(out, "acl_access_denied_cmd", stats.acl_denied_cmd);
-  Field(out, "acl_access_denied_key", 0);
+  Field(out, "acl_access_denied_key", stats.acl_denied_key);
   Field(out, "acl_access_denied_channel", stats.acl_denied_channel);
   Field(out, "total_messages_published", broker.messages_published());
   Field(out, "total_messages_delivered", broker.deliveries());
@@ -406,15 +406,13 @@ void FunctionHelpCommand(RespSession& client, CommandArgs /*args*/) {
   ReplyHelp(client, "function", kLines);
 }
 
-void DebugCommand(RespSession& client, CommandArgs args) {
+bool DebugAllowed(RespSession& client) {
   const std::string& enabled = client.server().config().enable_debug_command;
-  if (enabled == "no" || (enabled == "local" && !client.peer_is_loopback())) {
-    ReplyError(client,
-               "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-               "\"local\", you can run it from a local connection, otherwise you need to set "
-               "this option in the configuration file, and then restart the server.");
-    return;
-  }
+  return enabled == "yes" || (enabled == "local" && client.peer_is_loopback());
+}
+
+// ExecuteCommand refused it already unless DebugAllowed().
+void DebugCommand(RespSession& client, CommandArgs args) {
   std::string_view sub = args[1];
   size_t argc = args.size();
   if (EqualsIgnoreCase(sub, "help") && argc == 2) {

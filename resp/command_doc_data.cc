@@ -474,6 +474,18 @@ constexpr DocArg kWaitArgs[] = {
     {.name = "timeout", .type = DocArgType::kInteger},
 };
 
+constexpr DocArg kWatchArgs[] = {
+    {.name = "key", .type = DocArgType::kKey, .key_spec_index = 0, .flags = kArgMultiple},
+};
+
+constexpr std::string_view kWatchKeySpecFlags[] = {"RO"};
+
+constexpr KeySpecDoc kWatchKeySpecs[] = {
+    {.flags = kWatchKeySpecFlags,
+     .begin_search = {.type = BeginSearchType::kIndex, .index = 1},
+     .find_keys = {.type = FindKeysType::kRange, .lastkey = -1, .keystep = 1, .limit = 0}},
+};
+
 constexpr std::string_view kWaitTips[] = {"request_policy:all_shards", "response_policy:agg_min"};
 
 constexpr DocArg kClientTrackingStatusArgs[] = {
@@ -850,12 +862,22 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "server",
      .complexity = "Depends on subcommand.",
      .doc_flags = kDocSysCmd},
+    {.name = "discard",
+     .summary = "Discard all commands issued after MULTI",
+     .since = "2.0.0",
+     .group = "transactions",
+     .complexity = "O(N), when N is the number of queued commands"},
     {.name = "echo",
      .summary = "Echo the given string",
      .since = "1.0.0",
      .group = "connection",
      .complexity = "O(1)",
      .args = kEchoArgs},
+    {.name = "exec",
+     .summary = "Execute all commands issued after MULTI",
+     .since = "1.2.0",
+     .group = "transactions",
+     .complexity = "Depends on commands in the transaction"},
     {.name = "flushall",
      .summary = "Remove all keys from all databases",
      .since = "1.0.0",
@@ -908,6 +930,11 @@ constexpr CommandDocEntry kEntries[] = {
      .summary = "Listen for all requests received by the server in real time",
      .since = "1.0.0",
      .group = "server"},
+    {.name = "multi",
+     .summary = "Mark the start of a transaction block",
+     .since = "1.2.0",
+     .group = "transactions",
+     .complexity = "O(1)"},
     {.name = "ping",
      .summary = "Ping the server",
      .since = "1.0.0",
@@ -1079,6 +1106,11 @@ constexpr CommandDocEntry kEntries[] = {
      .group = "pubsub",
      .complexity = "O(N) where N is the number of clients already subscribed to a channel.",
      .args = kUnsubscribeArgs},
+    {.name = "unwatch",
+     .summary = "Forget about all watched keys",
+     .since = "2.2.0",
+     .group = "transactions",
+     .complexity = "O(1)"},
     {.name = "wait",
      .summary = "Wait for the synchronous replication of all the write commands sent in the "
                 "context of the current connection",
@@ -1087,6 +1119,14 @@ constexpr CommandDocEntry kEntries[] = {
      .complexity = "O(1)",
      .args = kWaitArgs,
      .tips = kWaitTips},
+    {.name = "watch",
+     .summary = "Watch the given keys to determine execution of the MULTI/EXEC block",
+     .since = "2.2.0",
+     .group = "transactions",
+     .complexity = "O(1) for every key.",
+     .args = kWatchArgs,
+     .key_specs = kWatchKeySpecs,
+     .legacy_range = {1, -1, 1}},
 };
 
 static_assert(std::ranges::is_sorted(kEntries, {}, &CommandDocEntry::name),

@@ -2,8 +2,11 @@
 // Replies follow Redis 7.0.15 byte for byte; only the order of commands differs, since Redis lists
 // them in the order of a randomly seeded hash table and herald in table order.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/errors.h"
@@ -297,17 +300,66 @@ const Command* Lookup(std::string_view full_name, std::string_view* parent) {
   return nullptr;
 }
 
-// COMMAND GETKEYS and GETKEYSANDFLAGS share everything but the success reply, which herald never
-// sends: none of its commands takes a key. The shard channels of SPUBLISH and friends do have
-// key specs, but flagged not_key, which Redis also answers with "no key arguments". Redis skips
-// the arity check for commands without keys, so herald does too.
-void GetKeys(RespSession& client, CommandArgs args) {
+// COMMAND GETKEYS and GETKEYSANDFLAGS: the keys a command would take, found with its key specs
+// (index begin, range find: all herald's specs are of that kind). Only WATCH has keys. The
+// shard channels of SPUBLISH and friends have key specs too, but flagged not_key, which Redis
+// answers with "no key arguments". Redis skips the arity check for commands without keys, so
+// herald does too.
+void GetKeys(RespSession& client, CommandArgs args, bool with_flags) {
   const Command* command = FindCommand(args[2]);
+  std::string full_name = command != nullptr ? std::string(command->name) : std::string();
   if (command != nullptr && !command->subcommands.empty() && args.size() > 3) {
     std::string_view parent;
     command = Lookup(std::string(args[2]) + "|" + std::string(args[3]), &parent);
+    if (command != nullptr) full_name = fmt::format("{}|{}", parent, command->name);
   }
-  ReplyError(client, command == nullptr ? kInvalidCommand : kNoKeyArguments);
+  if (command == nullptr) {
+    ReplyError(client, kInvalidCommand);
+    return;
+  }
+  const CommandDocEntry* doc = FindCommandDoc(full_name);
+  std::vector<const KeySpecDoc*> specs;
+  if (doc != nullptr) {
+    for (const KeySpecDoc& spec : doc->key_specs) {
+      if (std::find(spec.flags.begin(), spec.flags.end(), "not_key") == spec.flags.end()) {
+        specs.push_back(&spec);
+      }
+    }
+  }
+  if (specs.empty()) {
+    ReplyError(client, kNoKeyArguments);
+    return;
+  }
+  CommandArgs argv = args.subspan(2);
+  if (!(command->arity > 0 ? argv.size() == static_cast<size_t>(command->arity)
+                           : argv.size() >= static_cast<size_t>(-command->arity))) {
+    ReplyError(client, "ERR Invalid number of arguments specified for command");
+    return;
+  }
+  std::vector<std::pair<std::string_view, const KeySpecDoc*>> keys;
+  for (const KeySpecDoc* spec : specs) {
+    const int first = spec->begin_search.index;
+    if (first >= static_cast<int>(argv.size())) continue;
+    const int last = spec->find_keys.lastkey < 0
+                         ? static_cast<int>(argv.size()) + spec->find_keys.lastkey
+                         : first + spec->find_keys.lastkey;
+    for (int i = first; i <= last && i < static_cast<int>(argv.size());
+         i += std::max(spec->find_keys.keystep, 1)) {
+      keys.emplace_back(argv[static_cast<size_t>(i)], spec);
+    }
+  }
+  protocol::RespWriter& reply = client.reply();
+  reply.ArrayHeader(keys.size());
+  for (const auto& [key, spec] : keys) {
+    if (!with_flags) {
+      reply.Bulk(key);
+      continue;
+    }
+    reply.ArrayHeader(2);
+    reply.Bulk(key);
+    reply.SetHeader(spec->flags.size());
+    for (std::string_view flag : spec->flags) reply.SimpleString(flag);
+  }
 }
 
 }  // namespace
@@ -405,9 +457,11 @@ void CommandDocsCommand(RespSession& client, CommandArgs args) {
   for (const auto& [command, parent] : found) WriteDoc(client.reply(), *command, parent);
 }
 
-void CommandGetKeysCommand(RespSession& client, CommandArgs args) { GetKeys(client, args); }
+void CommandGetKeysCommand(RespSession& client, CommandArgs args) { GetKeys(client, args, false); }
 
-void CommandGetKeysAndFlagsCommand(RespSession& client, CommandArgs args) { GetKeys(client, args); }
+void CommandGetKeysAndFlagsCommand(RespSession& client, CommandArgs args) {
+  GetKeys(client, args, true);
+}
 
 void CommandHelpCommand(RespSession& client, CommandArgs /*args*/) {
   static constexpr std::string_view kLines[] = {

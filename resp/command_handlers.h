@@ -3,7 +3,10 @@
 // Handlers of the command table (resp/commands.cc), grouped by the file that defines them.
 // Each one runs after ExecuteCommand checked name, arity, authentication and context.
 
+#include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "resp/commands.h"
 
@@ -72,13 +75,23 @@ void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
 // Logs `client` in as `user` if the password is right and the user is on; otherwise logs the
 // failure in ACL LOG and returns false.
 bool AclAuthenticate(RespSession& client, std::string_view user, std::string_view password);
-// Whether the client's user may run the command (`top`, and `sub` or nullptr); if not, replies
-// -NOPERM and logs it.
-bool AclAllowsCommand(RespSession& client, const Command& top, const Command* sub);
-// Whether the client's user may use these channels (patterns: PSUBSCRIBE); if not, replies
-// -NOPERM and logs the first refused one.
-bool AclAllowsChannels(RespSession& client, const Command& command, CommandArgs channels,
-                       bool patterns);
+// Redis's ACLCheckAllPerm without a reply: one selector must allow the command, the keys WATCH
+// names and the channels that PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE name in
+// `args`. A denial
+// is logged in ACL LOG, with context "multi" inside a transaction.
+enum class AclVerdict : uint8_t { kAllowed, kCommandDenied, kKeyDenied, kChannelDenied };
+AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
+                           CommandArgs args);
+// The channel arguments Redis 7.0's ACL check reads: every argument of SUBSCRIBE, SSUBSCRIBE
+// and PSUBSCRIBE (patterns, granted literally), the first of PUBLISH and SPUBLISH.
+void AclChannelArgs(const Command& command, CommandArgs args,
+                    std::vector<std::string_view>* channels, bool* patterns);
+// "NOPERM this user has no permissions to run the '<full name>' command".
+std::string AclCommandDeniedError(const Command& top, const Command* sub);
+inline constexpr std::string_view kAclKeyDeniedError =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr std::string_view kAclChannelDeniedError =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
 
 // admin_commands.cc
 void InfoCommand(RespSession& client, CommandArgs args);
@@ -102,6 +115,21 @@ void ReplconfCommand(RespSession& client, CommandArgs args);
 void ReplicaOfCommand(RespSession& client, CommandArgs args);
 void RoleCommand(RespSession& client, CommandArgs args);
 void WaitCommand(RespSession& client, CommandArgs args);
+
+// multi_commands.cc
+void MultiCommand(RespSession& client, CommandArgs args);
+void ExecCommand(RespSession& client, CommandArgs args);
+void DiscardCommand(RespSession& client, CommandArgs args);
+void WatchCommand(RespSession& client, CommandArgs args);
+void UnwatchCommand(RespSession& client, CommandArgs args);
+
+// admin_commands.cc: whether DEBUG may run for this client (enable-debug-command), checked
+// before authentication as Redis checks its protected commands; the refusal text.
+bool DebugAllowed(RespSession& client);
+inline constexpr std::string_view kDebugNotAllowedError =
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.";
 
 // command_docs.cc
 void CommandCommand(RespSession& client, CommandArgs args);

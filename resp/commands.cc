@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -31,6 +32,8 @@ constexpr uint32_t kClientFastFlags = kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kConfigFlags = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
 constexpr uint32_t kHelpFlags = kCmdLoading | kCmdStale;
 constexpr uint32_t kReplicaOfFlags = kCmdAdmin | kCmdNoScript | kCmdStale | kCmdNoAsyncLoading;
+constexpr uint32_t kTransactionFlags =
+    kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdAllowBusy;
 constexpr uint32_t kSyncFlags = kCmdAdmin | kCmdNoScript | kCmdNoAsyncLoading | kCmdNoMulti;
 
 const Command kPubsubSubcommands[] = {
@@ -117,7 +120,14 @@ const Command kCommands[] = {
      DebugCommand,
      {},
      "@admin @slow @dangerous"},
+    {"discard", 1, kTransactionFlags, DiscardCommand, {}, "@fast @transaction"},
     {"echo", 2, kCmdLoading | kCmdStale | kCmdFast, EchoCommand, {}, "@fast @connection"},
+    {"exec",
+     1,
+     kCmdNoScript | kCmdLoading | kCmdStale | kCmdSkipSlowlog,
+     ExecCommand,
+     {},
+     "@slow @transaction"},
     {"flushall", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
     {"flushdb", -1, kCmdWrite, FlushCommand, {}, "@keyspace @write @slow @dangerous"},
     {"function", -2, 0, nullptr, kFunctionSubcommands, "@slow"},
@@ -129,6 +139,7 @@ const Command kCommands[] = {
      MonitorCommand,
      {},
      "@admin @slow @dangerous"},
+    {"multi", 1, kTransactionFlags, MultiCommand, {}, "@fast @transaction"},
     {"ping", -1, kCmdFast | kCmdSentinel | kCmdPubSubContext, PingCommand, {}, "@fast @connection"},
     {"psubscribe", -2, kSubscribeFlags, PSubscribeCommand, {}, "@pubsub @slow"},
     {"psync", -3, kSyncFlags, PsyncCommand, {}, "@admin @slow @dangerous"},
@@ -166,7 +177,9 @@ const Command kCommands[] = {
     {"sync", 1, kSyncFlags, SyncCommand, {}, "@admin @slow @dangerous"},
     {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, {}, "@fast"},
     {"unsubscribe", -1, kSubscribeFlags, UnsubscribeCommand, {}, "@pubsub @slow"},
+    {"unwatch", 1, kTransactionFlags, UnwatchCommand, {}, "@fast @transaction"},
     {"wait", 3, kCmdNoScript, WaitCommand, {}, "@slow @connection"},
+    {"watch", -2, kTransactionFlags, WatchCommand, {}, "@fast @transaction"},
 };
 
 const Command* FindIn(std::span<const Command> table, std::string_view name) {
@@ -196,20 +209,6 @@ bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
-// The channel arguments Redis 7.0's ACL check reads before running a command: every argument of
-// SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE (patterns, granted literally), the first of PUBLISH and
-// SPUBLISH. Other commands have none.
-bool ChannelsAllowed(RespSession& client, const Command& top, CommandArgs args) {
-  const std::string_view name = top.name;
-  if (name == "publish" || name == "spublish") {
-    return AclAllowsChannels(client, top, args.subspan(1, 1), false);
-  }
-  if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
-    return AclAllowsChannels(client, top, args.subspan(1), name == "psubscribe");
-  }
-  return true;
-}
-
 }  // namespace
 
 std::span<const Command> AllCommands() { return kCommands; }
@@ -236,6 +235,20 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
       (command == nullptr || command->subcommands.data() != kClientSubcommands)) {
     tracking->caching = false;
   }
+  // Redis's rejectCommand: inside MULTI a refusal dooms the transaction; a refused EXEC ends it,
+  // its error quoted after "because of: " (without the generic "ERR ").
+  const bool is_exec = command != nullptr && command->handler == ExecCommand;
+  auto refuse = [&client, is_exec](std::string_view error) {
+    if (is_exec) {
+      client.DiscardTransaction();
+      if (error.starts_with("ERR ")) error.remove_prefix(4);
+      ReplyError(client, fmt::format("EXECABORT Transaction discarded because of: {}", error));
+    } else {
+      client.FlagTransaction();
+      ReplyError(client, error);
+    }
+    return CommandOutcome::kRefused;
+  };
   if (command == nullptr) {
     // Arguments are quoted one by one until 128 bytes of them are shown, each cut to what is
     // left of those 128 bytes, as Redis does.
@@ -244,18 +257,16 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
       size_t room = 128 - shown.size();
       shown += fmt::format("'{}' ", args[i].substr(0, room));
     }
-    ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
-                                           args[0].substr(0, 128), shown)));
-    return CommandOutcome::kRefused;
+    return refuse(OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownCommand),
+                                      args[0].substr(0, 128), shown)));
   }
   const Command* top = command;
   const Command* sub = nullptr;
   if (!command->subcommands.empty() && args.size() >= 2) {
     sub = FindIn(command->subcommands, args[1]);
     if (sub == nullptr) {
-      ReplyError(client, OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
-                                             args[1].substr(0, 128), UpperCase(command->name))));
-      return CommandOutcome::kRefused;
+      return refuse(OneLine(fmt::format(fmt::runtime(protocol::errors::kUnknownSubcommand),
+                                        args[1].substr(0, 128), UpperCase(command->name))));
     }
     command = sub;
   }
@@ -271,41 +282,67 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
   CommandStats& stats = client.front().command_stats();
   if (!ArityOk(command->arity, args.size()) || command->handler == nullptr) {
     stats.RecordRejected(top, sub);
-    ReplyArityError(client, full_name());
-    return CommandOutcome::kRefused;
+    return refuse(fmt::format(fmt::runtime(protocol::errors::kWrongArity), full_name()));
+  }
+  // DEBUG is a protected command: Redis refuses it before looking at authentication.
+  if (command->handler == DebugCommand && !DebugAllowed(client)) {
+    stats.RecordRejected(top, sub);
+    return refuse(kDebugNotAllowedError);
   }
   if (!client.authenticated() && (command->flags & kCmdNoAuth) == 0) {
     stats.RecordRejected(top, sub);
-    ReplyError(client, protocol::errors::kNoAuth);
-    return CommandOutcome::kRefused;
+    return refuse(protocol::errors::kNoAuth);
   }
-  // Redis checks ACLs after authentication, before the subscribed-context rule. Commands that
-  // run before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the user's rules: a client of a
-  // user without them (`user default off`, which resets the default user) can still log in.
-  if ((command->flags & kCmdNoAuth) == 0 && !AclAllowsCommand(client, *top, sub)) {
-    ++server.stats().acl_denied_cmd;
-    stats.RecordRejected(top, sub);
-    return CommandOutcome::kRefused;
-  }
-  // Then the channels, all of them before the command runs (SUBSCRIBE a b subscribes none when
-  // b is refused): a refusal is a rejected call, as in Redis's commandstats.
-  if (!ChannelsAllowed(client, *top, args)) {
-    ++server.stats().acl_denied_channel;
-    stats.RecordRejected(top, sub);
-    return CommandOutcome::kRefused;
+  // Inside MULTI everything but these is queued (Redis's processCommand exceptions).
+  const bool queue = client.in_multi() && command->handler != ExecCommand &&
+                     command->handler != DiscardCommand && command->handler != MultiCommand &&
+                     command->handler != WatchCommand && command->handler != QuitCommand &&
+                     command->handler != ResetCommand;
+  // Redis checks ACLs after authentication, before the subscribed-context rule: the command and
+  // its channels, all of them before it runs (SUBSCRIBE a b subscribes none when b is refused),
+  // or is queued. A refusal is a rejected call, as in Redis's commandstats. Commands that run
+  // before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the user's rules: a client of a user
+  // without them (`user default off`, which resets the default user) can still log in.
+  if ((command->flags & kCmdNoAuth) == 0) {
+    switch (AclCheckCommand(client, *top, sub, args)) {
+      case AclVerdict::kAllowed:
+        break;
+      case AclVerdict::kCommandDenied:
+        ++server.stats().acl_denied_cmd;
+        stats.RecordRejected(top, sub);
+        return refuse(AclCommandDeniedError(*top, sub));
+      case AclVerdict::kKeyDenied:
+        ++server.stats().acl_denied_key;
+        stats.RecordRejected(top, sub);
+        return refuse(kAclKeyDeniedError);
+      case AclVerdict::kChannelDenied:
+        ++server.stats().acl_denied_channel;
+        stats.RecordRejected(top, sub);
+        return refuse(kAclChannelDeniedError);
+    }
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
     stats.RecordRejected(top, sub);
-    ReplyError(client,
-               fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
-    return CommandOutcome::kRefused;
+    return refuse(fmt::format(fmt::runtime(protocol::errors::kSubscribedContext), full_name()));
   }
-  // CLIENT PAUSE holds a command that passed the checks (replicas are never paused).
-  if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(command->flags)) {
+  if (client.in_multi() && (command->flags & kCmdNoMulti) != 0) {
+    stats.RecordRejected(top, sub);
+    return refuse("ERR Command not allowed inside a transaction");
+  }
+  // CLIENT PAUSE holds a command that passed the checks (replicas are never paused); EXEC has
+  // the flags of what it runs, so a PUBLISH waits out a WRITE pause queued or not.
+  uint32_t flags = command->flags;
+  if (is_exec && client.transaction() != nullptr) flags |= client.transaction()->flags;
+  if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(flags)) {
     client.Postpone();
     return CommandOutcome::kPostponed;
   }
   client.set_last_command(top, sub);
+  if (queue) {
+    if (!client.QueueCommand(top, sub, args)) return CommandOutcome::kRefused;
+    client.reply().SimpleString("QUEUED");
+    return CommandOutcome::kQueued;
+  }
   ++server.stats().commands_processed;
   uint64_t errors_before = server.stats().error_replies;
   auto start = std::chrono::steady_clock::now();
@@ -314,9 +351,49 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
   // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
-  stats.RecordCall(top, sub, static_cast<uint64_t>(ns),
-                   server.stats().error_replies > errors_before);
+  // EXEC fails only by its own error, not by those of the commands it ran.
+  const uint64_t errors_after = server.stats().error_replies;
+  uint64_t errors = errors_after > errors_before ? errors_after - errors_before : 0;
+  if (is_exec) errors -= std::min(errors, client.TakeExecErrors());
+  stats.RecordCall(top, sub, static_cast<uint64_t>(ns), errors > 0);
   return CommandOutcome::kRan;
+}
+
+void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, CommandArgs args) {
+  Server& server = client.server();
+  const Command* command = sub != nullptr ? sub : top;
+  // The rules may have changed since the command was queued (ACL SETUSER, or AUTH earlier in
+  // this transaction).
+  // Commands that run before AUTH pass whatever the rules, here too.
+  AclVerdict verdict = (command->flags & kCmdNoAuth) != 0
+                           ? AclVerdict::kAllowed
+                           : AclCheckCommand(client, *top, sub, args);
+  if (verdict != AclVerdict::kAllowed) {
+    ++(verdict == AclVerdict::kCommandDenied ? server.stats().acl_denied_cmd
+       : verdict == AclVerdict::kKeyDenied   ? server.stats().acl_denied_key
+                                             : server.stats().acl_denied_channel);
+    ReplyError(client,
+               fmt::format("NOPERM ACLs rules changed between the moment the transaction was "
+                           "accumulated and the EXEC call. This command is no longer allowed "
+                           "for the following reason: {}",
+                           verdict == AclVerdict::kCommandDenied
+                               ? "no permission to execute the command or subcommand"
+                           : verdict == AclVerdict::kKeyDenied
+                               ? "no permission to touch the specified keys"
+                               : "no permission to access one of the channels used as arguments"));
+    return;
+  }
+  // CLIENT LIST shows cmd=exec throughout, as Redis does.
+  ++server.stats().commands_processed;
+  uint64_t errors_before = server.stats().error_replies;
+  auto start = std::chrono::steady_clock::now();
+  command->handler(client, args);
+  auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  const bool failed = server.stats().error_replies > errors_before;
+  client.front().command_stats().RecordCall(top, sub, static_cast<uint64_t>(ns), failed);
+  if (client.front().has_monitors()) client.front().FeedMonitors(client, args, command);
 }
 
 void ReplyHelp(RespSession& client, std::string_view name,

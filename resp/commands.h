@@ -50,14 +50,22 @@ struct Command {
   std::string_view acl_categories = "";  // space separated, e.g. "@pubsub @slow"
 };
 
-// Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication and the
-// RESP2 subscribed-state rule, then runs it, replying with Redis's exact errors otherwise.
+// Looks up `args[0]` (and `args[1]` for containers), checks arity, authentication, ACL and the
+// RESP2 subscribed-state rule, then runs it (or, inside MULTI, queues it), replying with Redis's
+// exact errors otherwise. A refusal inside MULTI flags the transaction; a refused EXEC discards
+// it ("-EXECABORT Transaction discarded because of: <error>").
 enum class CommandOutcome : uint8_t {
   kRefused,    // not run: unknown, wrong arity, NOAUTH, subscribed context (an error replied)
   kRan,        // the handler ran (RespSession::last_run_command() is the command)
   kPostponed,  // CLIENT PAUSE holds it: nothing done, the client is postponed
+  kQueued,     // inside MULTI: kept for EXEC, +QUEUED replied
 };
 CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args);
+
+// Runs one command EXEC took from the queue: ACL checked again (Redis replies an element
+// "-NOPERM ACLs rules changed ..." if the rules changed since), then the handler, counted in
+// INFO commandstats and shown to MONITOR like any command.
+void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, CommandArgs args);
 
 // Every top-level command, in table order (COMMAND, COMMAND COUNT, COMMAND DOCS).
 std::span<const Command> AllCommands();

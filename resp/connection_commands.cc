@@ -47,6 +47,7 @@ std::string ClientFlags(const RespSession& client) {
   if (client.link_role() == LinkRole::kReplica) flags[n++] = 'S';
   if (client.link_role() == LinkRole::kMaster) flags[n++] = 'M';
   if (client.total_count() > 0) flags[n++] = 'P';
+  if (client.in_multi()) flags[n++] = 'x';
   if (client.blocked() || client.postponed()) flags[n++] = 'b';
   if (client.tracking() != nullptr) flags[n++] = 't';
   if (client.tracking() != nullptr && client.tracking()->bcast) flags[n++] = 'B';
@@ -109,16 +110,18 @@ std::string ClientLine(RespSession& client) {
   size_t qbuf_free = client.input_capacity() > qbuf ? client.input_capacity() - qbuf : 0;
   size_t omem = out.bytes();
   size_t tot_mem = client.memory_usage();
+  const Transaction* multi = client.transaction();
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} "
-      "ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 oll={} "
+      "ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs=0 rbp=0 obl=0 oll={} "
       "omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}\n",
       client.id(), client.peer(), client.local(), client.fd(), client.name(),
       (now - client.created_ms()) / 1000, (now - client.last_interaction_ms()) / 1000,
       ClientFlags(client), client.db(), client.count(SubKind::kChannel),
-      client.count(SubKind::kPattern), client.count(SubKind::kShardChannel), qbuf, qbuf_free,
-      client.argv_bytes(), out.pieces(), omem, tot_mem, out.empty() ? "r" : "rw",
-      client.last_command(), client.user().name(),
+      client.count(SubKind::kPattern), client.count(SubKind::kShardChannel),
+      multi != nullptr ? static_cast<int64_t>(multi->commands.size()) : -1, qbuf, qbuf_free,
+      client.argv_bytes(), multi != nullptr ? multi->argv_len_sums : 0, out.pieces(), omem, tot_mem,
+      out.empty() ? "r" : "rw", client.last_command(), client.user().name(),
       client.tracking() != nullptr ? client.tracking()->redirect : -1, client.resp());
 }
 
@@ -681,6 +684,11 @@ void ClientUnpauseCommand(RespSession& client, CommandArgs /*args*/) {
 // MONITOR: a replica cannot become a monitor, and a monitor gets no second +OK (Redis returns
 // silently for both).
 void MonitorCommand(RespSession& client, CommandArgs /*args*/) {
+  // A client inside EXEC expects one reply per command (Redis's CLIENT_DENY_BLOCKING).
+  if (client.in_exec()) {
+    ReplyError(client, "ERR MONITOR isn't allowed for DENY BLOCKING client");
+    return;
+  }
   if (client.monitor() || client.link_role() != LinkRole::kClient) return;
   client.StartMonitor();
   client.reply().SimpleString("OK");

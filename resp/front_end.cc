@@ -134,8 +134,9 @@ std::vector<bool> Redacted(std::span<const std::string_view> args) {
 
 }  // namespace
 
-void RespFrontEnd::FeedMonitors(RespSession& from, std::span<const std::string_view> args) {
-  const Command* command = from.last_run_command();
+void RespFrontEnd::FeedMonitors(RespSession& from, std::span<const std::string_view> args,
+                                const Command* command) {
+  if (command == nullptr) command = from.last_run_command();
   if (command == nullptr || (command->flags & kCmdAdmin) != 0 || args.empty()) return;
   timeval now;
   gettimeofday(&now, nullptr);

@@ -16,6 +16,7 @@ namespace herald::resp {
 
 class ReplicationManager;
 class RespSession;
+struct Command;
 
 // CLIENT PAUSE modes, weakest first.
 enum class PauseType : uint8_t { kNone, kWrite, kAll };
@@ -72,7 +73,9 @@ class RespFrontEnd final : public server::ServerPart {
   void AddMonitor(RespSession* session);
   void RemoveMonitor(RespSession* session);
   bool has_monitors() const { return !monitors_.empty(); }
-  void FeedMonitors(RespSession& from, std::span<const std::string_view> args);
+  // `command` is the command run (nullptr: from.last_run_command()).
+  void FeedMonitors(RespSession& from, std::span<const std::string_view> args,
+                    const Command* command = nullptr);
 
   void OnListening() override;
   void OnCron() override;

@@ -64,6 +64,11 @@ void PushAck(RespSession& client, std::string_view verb, const std::string_view*
 }
 
 void SubscribeGeneric(RespSession& client, CommandArgs args, SubKind kind) {
+  // Redis 7.0 lets SUBSCRIBE and PSUBSCRIBE run inside EXEC (for old clients) but not SSUBSCRIBE.
+  if (kind == SubKind::kShardChannel && client.in_exec()) {
+    ReplyError(client, "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+    return;
+  }
   Broker& broker = client.server().broker();
   for (size_t i = 1; i < args.size(); ++i) {
     broker.Subscribe(&client, kind, args[i]);

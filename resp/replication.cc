@@ -211,6 +211,19 @@ uint64_t ReplicationManager::AssignId(const PublishEvent& event) {
   return static_cast<uint64_t>(backlog_.master_repl_offset());
 }
 
+bool ReplicationManager::BeginTransaction() {
+  if (is_replica() || !backlog_active_) return false;
+  AppendToStream("*1\r\n$5\r\nMULTI\r\n");
+  transaction_replid_ = state_.replid();
+  return true;
+}
+
+void ReplicationManager::EndTransaction() {
+  // A REPLICAOF inside the transaction ended this stream: there is nothing to close.
+  if (is_replica() || !backlog_active_ || state_.replid() != transaction_replid_) return;
+  AppendToStream("*1\r\n$4\r\nEXEC\r\n");
+}
+
 MessageIdSource::Line ReplicationManager::line() const {
   Line line;
   line.replid = state_.replid();
@@ -517,7 +530,8 @@ void ReplicationManager::Wait(RespSession& client, CommandArgs args) {
   }
   const int64_t offset = client.write_offset();
   const size_t acked = CountAcks(offset);
-  if (static_cast<int64_t>(acked) >= numreplicas) {
+  // Inside EXEC nothing may block: the count so far is the answer (Redis's DENY_BLOCKING).
+  if (static_cast<int64_t>(acked) >= numreplicas || client.in_exec()) {
     client.reply().Integer(static_cast<int64_t>(acked));
     return;
   }

@@ -97,6 +97,12 @@ class ReplicationManager final : public broker::MessageIdSource {
   void ReplicaOf(RespSession& client, CommandArgs args);
   void Role(RespSession& client);
   void Wait(RespSession& client, CommandArgs args);
+  // EXEC propagating more than one PUBLISH / SPUBLISH: as Redis 7.0, a master wraps them in
+  // MULTI ... EXEC in the stream. BeginTransaction() appends MULTI and returns true if this node
+  // feeds a stream (a master keeping one); EndTransaction() then appends EXEC, unless the stream
+  // was replaced meanwhile (REPLICAOF inside the transaction).
+  bool BeginTransaction();
+  void EndTransaction();
   // The `# Replication` section of INFO.
   void WriteInfo(std::string* out) const;
 
@@ -182,6 +188,8 @@ class ReplicationManager final : public broker::MessageIdSource {
   // many times it restarted.
   int64_t line_start_ = 0;
   uint64_t line_generation_ = 0;
+
+  std::string transaction_replid_;  // the replid BeginTransaction() wrote MULTI under
 
   // Replica side.
   LinkPhase phase_ = LinkPhase::kNone;

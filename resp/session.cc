@@ -34,7 +34,14 @@ void RespSession::set_resp(int resp) {
   writer_ = protocol::RespWriter(&front_->reply_scratch(), resp);
 }
 
-void RespSession::Push(std::string_view bytes) { Queue(bytes); }
+void RespSession::Push(std::string_view bytes) {
+  // Inside EXEC a push is one element of EXEC's reply array, where Redis 7.0 writes it.
+  if (in_exec_) {
+    front_->reply_scratch().append(bytes);
+    return;
+  }
+  Queue(bytes);
+}
 
 ClientClass RespSession::output_class() const {
   if (link_role_ == LinkRole::kReplica) return ClientClass::kReplica;
@@ -60,6 +67,11 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
   if (!frame) {
     frame = protocol::EncodePubSubMessage(resp_, delivery.kind, delivery.pattern, delivery.channel,
                                           delivery.payload);
+  }
+  // A message this client published to itself inside EXEC lands in EXEC's array, as in 7.0.
+  if (in_exec_) {
+    front_->reply_scratch().append(frame.view());
+    return;
   }
   QueueShared(frame);
 }
@@ -132,11 +144,12 @@ void RespSession::FinishCommand() {
     reply.clear();
     return;
   }
-  // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already.
+  // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already. EXEC
+  // applied them to its array element by element (reply_filtered_).
+  if (reply_mode_ == ReplyMode::kOn || reply_filtered_) Queue(reply);
+  reply_filtered_ = false;
   switch (reply_mode_) {
     case ReplyMode::kOn:
-      Queue(reply);
-      break;
     case ReplyMode::kOff:
       break;
     case ReplyMode::kSkipNext:
@@ -166,6 +179,7 @@ void RespSession::DisableTracking() {
 }
 
 void RespSession::Reset() {
+  DiscardTransaction();
   server_->broker().UnsubscribeAll(this);
   DisableTracking();
   StopMonitor();
@@ -262,7 +276,34 @@ size_t RespSession::memory_usage() const {
     for (const std::string& prefix : tracking_->prefixes) total += 48 + prefix.capacity();
   }
   if (replica_peer_) total += sizeof(ReplicaPeer) + replica_peer_->announced_ip.capacity();
+  if (multi_) total += multi_->memory_usage();
   return total;
+}
+
+void RespSession::StartTransaction() {
+  if (!multi_) multi_ = std::make_unique<Transaction>();
+}
+
+bool RespSession::QueueCommand(const Command* top, const Command* sub, CommandArgs args) {
+  Transaction& multi = *multi_;
+  // A transaction already doomed keeps nothing more (Redis 7.0 replies +QUEUED all the same).
+  if (multi.dirty) return true;
+  size_t arg_bytes = 0;
+  for (std::string_view arg : args) arg_bytes += arg.size();
+  // The queue counts against client-query-buffer-limit like unparsed input: a client that
+  // queues more than that is closed, as one that sends a too long request is.
+  if (multi.memory_usage() + arg_bytes + input_buffered() >
+      server_->config().client_query_buffer_limit) {
+    Log(LogLevel::kWarning,
+        "Closing client that reached max query buffer length (MULTI queue): id={} addr={}", id(),
+        peer());
+    ++server_->stats().query_limit_disconnections;
+    DiscardTransaction();
+    Close();
+    return false;
+  }
+  multi.Add(top, sub, args);
+  return true;
 }
 
 std::string RespSession::last_command() const {

@@ -5,12 +5,15 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/acl.h"
 #include "broker/broker.h"
 #include "protocol/resp_parser.h"
 #include "protocol/resp_writer.h"
+#include "resp/commands.h"
+#include "resp/transaction.h"
 #include "server/connection.h"
 
 namespace herald::resp {
@@ -152,6 +155,32 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void Postpone();
   void ResumePostponed();
 
+  // MULTI / EXEC (resp/multi_commands.cc). in_multi(): between MULTI and the end of EXEC or
+  // DISCARD. in_exec(): while EXEC runs the queue; pushes (subscribe acks, messages to this
+  // client) then go into EXEC's reply array, as in Redis 7.0.
+  bool in_multi() const { return multi_ != nullptr; }
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool value) { in_exec_ = value; }
+  const Transaction* transaction() const { return multi_.get(); }
+  void StartTransaction();
+  // Queues a command that passed every check. Returns false (and closes the client) when the
+  // queue would outgrow client-query-buffer-limit.
+  bool QueueCommand(const Command* top, const Command* sub, CommandArgs args);
+  // A command was refused inside MULTI: EXEC will reply EXECABORT (Redis's flagTransaction).
+  void FlagTransaction() {
+    if (multi_) multi_->dirty = true;
+  }
+  // Ends MULTI (not while EXEC runs the queue: EXEC ends it when done).
+  void DiscardTransaction() {
+    if (!in_exec_) multi_.reset();
+  }
+  // EXEC filtered its reply by CLIENT REPLY itself: the next FinishCommand() sends it as is.
+  void set_reply_filtered() { reply_filtered_ = true; }
+  // Error replies of the commands EXEC ran: they count for those commands, not as a failed
+  // EXEC (INFO commandstats), so ExecuteCommand takes them out of EXEC's own.
+  void add_exec_errors(uint64_t n) { exec_errors_ += n; }
+  uint64_t TakeExecErrors() { return std::exchange(exec_errors_, 0); }
+
   // RESET: back to a fresh connection's state, subscriptions dropped silently.
   void Reset();
 
@@ -193,6 +222,10 @@ class RespSession : public server::Connection, public broker::Subscriber {
   bool blocked_ = false;
   bool postponed_ = false;
   bool monitor_ = false;
+  std::unique_ptr<Transaction> multi_;
+  bool in_exec_ = false;
+  bool reply_filtered_ = false;
+  uint64_t exec_errors_ = 0;
   bool running_ = false;  // inside ExecuteCommand
   size_t running_input_bytes_ = 0;
   size_t running_argv_bytes_ = 0;

@@ -33,6 +33,7 @@ struct Stats {
   // HELLO AUTH, and -NOPERM for a command or a channel (Herald has no keys: no key refusals).
   uint64_t acl_denied_auth = 0;
   uint64_t acl_denied_cmd = 0;
+  uint64_t acl_denied_key = 0;  // WATCH's keys: herald has no others
   uint64_t acl_denied_channel = 0;
   uint64_t published = 0;
   uint64_t sync_full = 0;               // full resyncs served to replicas

@@ -95,7 +95,9 @@ class RedisAclSuiteTest(unittest.TestCase):
                      "Subscribers are killed when revoked of channel permission",
                      "It's possible to allow subscribing to a subset of channel patterns",
                      "When default user has no command permission, hello command still works for other users",
-                     "Test loading an ACL file with duplicate users"):
+                     "Test loading an ACL file with duplicate users",
+                     "In transaction queue publish/subscribe/psubscribe to unauthorized channel "
+                     "will fail"):
             self.assertIn(name, passed)
 
     def test_unit_acl_v2(self):

@@ -32,7 +32,8 @@ command|help command|info command|list config config|get config|help config|rese
 dbsize debug echo flushall flushdb function function|flush function|help hello info monitor ping
 psubscribe psync publish pubsub pubsub|channels pubsub|help pubsub|numpat pubsub|numsub
 pubsub|shardchannels pubsub|shardnumsub punsubscribe quit replconf replicaof reset role select
-shutdown slaveof spublish ssubscribe subscribe sunsubscribe sync time unsubscribe wait""".split()
+shutdown slaveof spublish ssubscribe subscribe sunsubscribe sync time unsubscribe wait
+multi exec discard watch unwatch""".split()
 # Redis 7.2 commands that herald has but 7.0.15 cannot be compared with (none: herald reports
 # 7.0.15 and answers 7.2-only commands as 7.0 does).
 NEWER_THAN_7_0 = set()
@@ -278,11 +279,17 @@ class CommandDocsParityTest(h.ServerTestCase):
             ("COMMAND", "GETKEYS", "ping"),
             ("COMMAND", "GETKEYSANDFLAGS", "spublish", "ch", "msg"),
             ("COMMAND", "GETKEYSANDFLAGS", "config", "nosuch"),
+            # WATCH is the one command with keys.
+            ("COMMAND", "GETKEYS", "watch", "a", "b"),
+            ("COMMAND", "GETKEYS", "WATCH", "a"),
+            ("COMMAND", "GETKEYSANDFLAGS", "watch", "a", "b"),
+            ("COMMAND", "GETKEYS", "unwatch", "x"),
         ]
-        target, ref = self.pair(False)
-        for args in cases:
-            with self.subTest(args=args):
-                self.assertEqual(*self.both(target, ref, *args))
+        for resp3 in (False, True):
+            target, ref = self.pair(resp3)
+            for args in cases:
+                with self.subTest(args=args, resp3=resp3):
+                    self.assertEqual(*self.both(target, ref, *args))
 
 
 # --------------------------------------------------------------------------------------------

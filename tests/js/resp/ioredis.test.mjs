@@ -97,3 +97,22 @@ test('ioredis subscriber sees several channels and pattern matches', async (t) =
     ['pmessage', `${base}:*`, `${base}:c`, '2'],
   ]);
 });
+
+test('ioredis multi/exec delivers and reports EXECABORT', async (t) => {
+  const sub = client(t);
+  const pub = client(t);
+  const ch = uniqueName('tx');
+  const received = [];
+  const gotAll = new Promise((resolve) => {
+    sub.on('message', (channel, message) => {
+      received.push(message);
+      if (received.length === 2) resolve();
+    });
+  });
+  assert.equal(await sub.subscribe(ch), 1);
+  const replies = await pub.multi().publish(ch, 'a').publish(ch, 'b').exec();
+  assert.deepEqual(replies, [[null, 1], [null, 1]]);
+  await withTimeout(gotAll, 10000, 'messages of the transaction');
+  assert.deepEqual(received, ['a', 'b']);
+  await assert.rejects(pub.multi().publish(ch).exec(), /EXECABORT Transaction discarded/);
+});

@@ -83,3 +83,9 @@ test('node-redis plain commands', async (t) => {
   assert.deepEqual({ ...cfg }, { maxclients: '10000' });
   assert.match(await c.info('server'), /# Server\r\nredis_version:/);
 });
+
+test('node-redis multi/exec', async (t) => {
+  const c = await client(t);
+  const ch = uniqueName('tx');
+  assert.deepEqual(await c.multi().publish(ch, 'a').ping().echo('e').exec(), [0, 'PONG', 'e']);
+});
