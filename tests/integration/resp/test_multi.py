@@ -17,9 +17,8 @@ import re
 import unittest
 
 import harness as h
-from harness import bulk, encode, frame
-from replication.test_replication import (COMMON_ARGS, HeraldServer, RedisServer,
-                                          ReplicationTestCase, replicaof)
+from harness import bulk, encode
+from replication.test_replication import ReplicationTestCase, replicaof
 
 HAVE_REDIS = os.access(h.REDIS_SERVER, os.X_OK)
 
@@ -488,60 +487,6 @@ class MultiPropagationTest(ReplicationTestCase):
         self.wait_same_offsets(m, r1, r2)
 
 
-class SentinelServer(h.Server):
-    """A real Redis Sentinel (redis-server --sentinel) watching `master`; it rewrites its own
-    config file, which lives in its temp dir."""
-
-    def __init__(self, master):
-        super().__init__(config=(
-            "sentinel monitor mymaster 127.0.0.1 %d 1\n"
-            "sentinel down-after-milliseconds mymaster 2000\n"
-            "sentinel failover-timeout mymaster 20000\n" % master.port))
-
-    def build_argv(self, port):
-        return [h.REDIS_SERVER, self.config_path, "--sentinel", "--port", str(port), "--bind",
-                "127.0.0.1"]
-
-
-@unittest.skipUnless(HAVE_REDIS, "needs " + h.REDIS_SERVER)
-class SentinelFailoverTest(ReplicationTestCase):
-    def test_sentinel_failover_promotes_and_repoints(self):
-        """A real Sentinel reconfigures both nodes with MULTI ... EXEC (SLAVEOF, CONFIG REWRITE,
-        CLIENT KILL TYPE normal/pubsub)."""
-        m = self.start(h.Server(args=COMMON_ARGS, config="# master\n"))
-        r = self.start(h.Server(args=COMMON_ARGS + replicaof(m), config="# replica\n"))
-        self.wait_link_up(r)
-        sentinel = self.start(SentinelServer(m))
-        s = sentinel.admin
-        # Sentinel refuses (-NOGOODSLAVE) until it has seen the replica's INFO for a while.
-        h.wait_until(lambda: s.cmd("SENTINEL", "FAILOVER", "mymaster") == b"OK", timeout=30,
-                     interval=0.5, message="sentinel accepts the failover")
-        h.wait_until(lambda: s.cmd("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster")
-                     == [b"127.0.0.1", str(r.port).encode()], timeout=30, message="switched")
-
-        # Sentinel's CLIENT KILL TYPE normal closes every other client: ask on new connections.
-        def role(node):
-            with node.connect() as c:
-                return c.cmd("ROLE")
-
-        self.assertEqual(role(r)[0], b"master")
-        # The old master is turned into a replica of the new one once Sentinel sees it again.
-        h.wait_until(lambda: role(m)[:3] == [b"slave", b"127.0.0.1", r.port], timeout=60,
-                     interval=0.2, message="old master repointed")
-        for node in (m, r):
-            node.admin = node.connect()
-            self.addCleanup(node.admin.close)
-        with open(r.config_path) as f:
-            self.assertNotIn("replicaof", f.read())
-        with open(m.config_path) as f:
-            self.assertIn(f"replicaof 127.0.0.1 {r.port}", f.read())
-        self.wait_link_up(m)
-        sub = self.subscribe(m)
-        self.wait_delivery(r, sub)
-
-
-@unittest.skipUnless(HAVE_REDIS, "needs " + h.REDIS_SERVER)
-@h.herald_only("interop pairs herald with a real redis-server")
 class MultiInteropTest(ReplicationTestCase):
     def transaction(self, node, channel, messages):
         c = node.admin
