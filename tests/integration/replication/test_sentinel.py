@@ -151,9 +151,16 @@ class SentinelTest(ReplicationTestCase):
         back = self.node_with_config(port=old_port)
         h.wait_until(lambda: any("+convert-to-slave" in s.log() for s in sentinels),
                      timeout=FAILOVER_TIMEOUT, message="+convert-to-slave of the old master")
-        h.wait_until(lambda: self.role(back)[:3] == [b"slave", b"127.0.0.1", new_port] and
-                     self.role(back)[3] == b"connected",
-                     timeout=FAILOVER_TIMEOUT, message="the old master rejoins as a replica")
+        try:
+            h.wait_until(lambda: self.role(back)[:3] == [b"slave", b"127.0.0.1", new_port] and
+                         self.role(back)[3] == b"connected",
+                         timeout=FAILOVER_TIMEOUT, message="the old master rejoins as a replica")
+        except AssertionError as e:
+            # What the nodes and the sentinels saw, to tell a herald fault from Sentinel's.
+            raise AssertionError(
+                f"{e}\nROLE {self.role(back)}\n--- rejoining node ---\n{back.log()[-4000:]}"
+                f"\n--- new master ---\n{promoted.log()[-3000:]}\n" +
+                "\n".join(f"--- sentinel {s.port} ---\n{s.log()[-2500:]}" for s in sentinels))
         sub = self.subscribe(back)
         self.assertEqual(master.publish(self.ch, "rejoined"), 1)
         for s in subs + [sub]:
