@@ -634,7 +634,7 @@ class InteropTest(ReplicationTestCase):
         self.assertEqual(rr.admin.cmd("EXISTS", "key0"), 0)
         self.assertEqual(rr.admin.cmd("EXISTS", "a"), 1)
         self.assertIn("The master's RDB holds data (keys or functions)", hr.log())
-        self.assertIn(f"got an empty data set: this node's master holds data", hr.log())
+        self.assertIn("got an empty data set: this node's master holds data", hr.log())
 
 
 class LineReader:

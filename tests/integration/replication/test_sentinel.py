@@ -19,7 +19,6 @@ import redis
 import redis.sentinel
 
 import harness as h
-from harness import encode
 from replication.test_replication import ReplicationTestCase
 
 FAILOVER_TIMEOUT = 60.0  # a bound for waits, never a pass/fail criterion on its own
