@@ -987,6 +987,38 @@ class ChainResumeTest(unittest.TestCase):
         self.assertEqual((event["id"], json.loads(event["data"])),
                          (got[3]["id"], {"channel": "news", "data": "m4", "id": got[3]["id"]}))
 
+    def test_resume_across_a_promotion_or_an_explicit_gap(self):
+        """A failover (the replica promoted with REPLICAOF NO ONE, as Sentinel does): a browser
+        resumes on the promoted node with the id it holds; an id the old master gave to a
+        message the replica never got is answered with an explicit gap, never a silent skip."""
+        master = self.node()
+        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")
+                   .get("master_link_status") == "up", message="link up")
+        on_replica = self.sse(replica, "/sse/news")
+        self.wait_numsub(replica, "news", 1)
+        pub = master.connect()
+        self.addCleanup(pub.close)
+        for i in range(3):
+            pub.cmd("PUBLISH", "news", f"m{i}")
+        first = [self.event(on_replica) for _ in range(3)]
+        self.assertEqual([e["data"] for e in first], ["m0", "m1", "m2"])
+        self.assertEqual(replica.admin.cmd("REPLICAOF", "NO", "ONE"), harness.Status(b"OK"))
+        # The old master goes on alone: this message is lost to the promoted node.
+        http = Http(master.gport)
+        self.addCleanup(http.close)
+        status, _, body = http.request("POST", "/publish/news", b"lost")
+        self.assertEqual(status, 200)
+        lost_id = json.loads(body)["id"]
+        replica.admin.cmd("PUBLISH", "news", "m3")
+        resumed = self.sse(replica, "/sse/news", headers=[f"Last-Event-ID: {first[0]['id']}"])
+        got = [self.event(resumed) for _ in range(3)]
+        self.assertEqual([e["data"] for e in got], ["m1", "m2", "m3"])
+        self.assertEqual(got[:2], first[1:])
+        gapped = self.sse(replica, "/sse/news", headers=[f"Last-Event-ID: {lost_id}"])
+        gap = self.event(gapped)
+        self.assertEqual((gap["event"], json.loads(gap["data"])["since"]), ("gap", lost_id))
+
     def test_message_published_on_a_replica_has_no_id(self):
         master = self.node()
         replica = self.node("--replicaof", "127.0.0.1", str(master.port))
