@@ -178,6 +178,11 @@ std::string AclSelector::Apply(std::string_view rule, const AclCatalog& catalog)
                              [&](const KeyPattern& key) { return key.pattern == pattern; });
     if (same != keys_.end()) {
       same->flags |= flags;
+      if (same->pattern == "*" && same->flags == (kRead | kWrite)) {
+        // "%R~* %W~*" is "~*" too.
+        allkeys_ = true;
+        keys_.clear();
+      }
     } else {
       keys_.push_back({flags, std::string(pattern)});
     }
