@@ -430,8 +430,8 @@ bool AclUser::allchannels() const {
 }
 
 AclDenied AclUser::Check(std::string_view name, std::string_view sub, std::string_view categories,
-                         const std::vector<std::string_view>& channels, bool is_pattern,
-                         size_t* denied_index, const std::vector<std::string_view>& keys) const {
+                         std::span<const std::string_view> channels, bool is_pattern,
+                         size_t* denied_index, std::span<const std::string_view> keys) const {
   // As ACLCheckAllUserCommandPerm: the first selector that allows everything wins; otherwise the
   // worst reason wins (channel over key over command), and of two refusals for the same reason
   // the one further in the arguments is named.

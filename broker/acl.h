@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,8 +108,8 @@ class AclUser {
   // *denied_index is the key or channel that decided it (the furthest any selector got), for the
   // ACL LOG.
   AclDenied Check(std::string_view name, std::string_view sub, std::string_view categories,
-                  const std::vector<std::string_view>& channels, bool is_pattern,
-                  size_t* denied_index, const std::vector<std::string_view>& keys = {}) const;
+                  std::span<const std::string_view> channels, bool is_pattern, size_t* denied_index,
+                  std::span<const std::string_view> keys = {}) const;
   // Whether some selector has allchannels (then MayUseChannel refuses nothing).
   bool allchannels() const;
 

@@ -133,7 +133,8 @@ bool GatewayConnection::IdentityMay(bool publish, std::string_view name, bool pa
   if (user == nullptr || !user->enabled()) return false;
   // The categories of these commands in Redis 7.0 (resp/commands.cc has the same).
   std::string_view command = publish ? "publish" : (pattern ? "psubscribe" : "subscribe");
-  if (user->Check(command, {}, publish ? "@pubsub @fast" : "@pubsub @slow", {name}, pattern,
+  const std::string_view channel[] = {name};
+  if (user->Check(command, {}, publish ? "@pubsub @fast" : "@pubsub @slow", channel, pattern,
                   nullptr) != broker::AclDenied::kNone) {
     return false;
   }

@@ -584,48 +584,51 @@ std::string AclCommandDeniedError(const Command& top, const Command* sub) {
   return fmt::format("NOPERM this user has no permissions to run the '{}' command", full);
 }
 
-void AclChannelArgs(const Command& command, CommandArgs args,
-                    std::vector<std::string_view>* channels, bool* patterns) {
-  channels->clear();
-  *patterns = false;
-  const std::string_view name = command.name;
-  if ((name == "publish" || name == "spublish") && args.size() >= 2) {
-    channels->push_back(args[1]);
+AclArgs AclArgsOf(const Command& top, CommandArgs args) {
+  AclArgs out;
+  const std::string_view name = top.name;
+  CommandArgs rest = args.subspan(std::min<size_t>(1, args.size()));
+  if (name == "publish" || name == "spublish") {
+    out.channels = rest.first(std::min<size_t>(1, rest.size()));
   } else if (name == "subscribe" || name == "ssubscribe" || name == "psubscribe") {
-    channels->assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
-    *patterns = name == "psubscribe";
+    out.channels = rest;
+    out.patterns = name == "psubscribe";
+  } else if (name == "watch") {
+    out.keys = rest;  // the one command with keys
   }
+  return out;
 }
 
 AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
                            CommandArgs args) {
+  if (((sub != nullptr ? sub->flags : top.flags) & kCmdNoAuth) != 0) return AclVerdict::kAllowed;
   const AclUser& user = client.user();
+  server::Stats& stats = client.server().stats();
   const Command& run = sub != nullptr ? *sub : top;
-  std::vector<std::string_view> channels;
-  bool patterns = false;
-  AclChannelArgs(top, args, &channels, &patterns);
-  // WATCH is the one command with keys.
-  std::vector<std::string_view> keys;
-  if (top.name == "watch") keys.assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
+  const AclArgs acl_args = AclArgsOf(top, args);
   size_t denied = 0;
-  broker::AclDenied why = user.Check(top.name, sub != nullptr ? sub->name : std::string_view(),
-                                     run.acl_categories, channels, patterns, &denied, keys);
+  broker::AclDenied why =
+      user.Check(top.name, sub != nullptr ? sub->name : std::string_view(), run.acl_categories,
+                 acl_args.channels, acl_args.patterns, &denied, acl_args.keys);
   switch (why) {
     case broker::AclDenied::kNone:
       return AclVerdict::kAllowed;
     case broker::AclDenied::kCommand: {
+      ++stats.acl_denied_cmd;
       std::string full(top.name);
       if (sub != nullptr) full += fmt::format("|{}", sub->name);
       LogDenial(client, "command", full, user.name());
       return AclVerdict::kCommandDenied;
     }
     case broker::AclDenied::kKey:
-      LogDenial(client, "key", keys[denied], user.name());
+      ++stats.acl_denied_key;
+      LogDenial(client, "key", acl_args.keys[denied], user.name());
       return AclVerdict::kKeyDenied;
     case broker::AclDenied::kChannel:
       break;
   }
-  LogDenial(client, "channel", channels[denied], user.name());
+  ++stats.acl_denied_channel;
+  LogDenial(client, "channel", acl_args.channels[denied], user.name());
   return AclVerdict::kChannelDenied;
 }
 
@@ -803,27 +806,15 @@ void AclCommand(RespSession& client, CommandArgs args) {
       reply.SimpleString("OK");
       return;
     }
-    // Channel arguments of the pub/sub commands.
-    std::string name(command->name);
-    size_t first = 4;
-    size_t last = args.size();
-    bool pattern = name == "psubscribe";
-    if (name == "publish" || name == "spublish") last = std::min<size_t>(5, args.size());
-    bool has_channels = name == "publish" || name == "spublish" || name == "subscribe" ||
-                        name == "ssubscribe" || pattern;
-    std::vector<std::string_view> channels;
-    if (has_channels) {
-      for (size_t i = first; i < last; ++i) channels.push_back(args[i]);
-    }
-    // The keys WATCH names (key patterns only matter there).
-    std::vector<std::string_view> keys;
-    if (name == "watch") keys.assign(args.begin() + 4, args.end());
+    // The line as the command would run it: args[3] is the command.
+    const AclArgs acl_args = AclArgsOf(*command, args.subspan(3));
     size_t denied = 0;
-    broker::AclDenied why =
-        user->Check(command->name, child != nullptr ? child->name : std::string_view(),
-                    run.acl_categories, channels, pattern, &denied, keys);
+    broker::AclDenied why = user->Check(
+        command->name, child != nullptr ? child->name : std::string_view(), run.acl_categories,
+        acl_args.channels, acl_args.patterns, &denied, acl_args.keys);
     if (why == broker::AclDenied::kKey) {
-      reply.Bulk(fmt::format("This user has no permissions to access the '{}' key", keys[denied]));
+      reply.Bulk(fmt::format("This user has no permissions to access the '{}' key",
+                             acl_args.keys[denied]));
       return;
     }
     if (why == broker::AclDenied::kCommand) {
@@ -833,8 +824,8 @@ void AclCommand(RespSession& client, CommandArgs args) {
       return;
     }
     if (why == broker::AclDenied::kChannel) {
-      reply.Bulk(
-          fmt::format("This user has no permissions to access the '{}' channel", channels[denied]));
+      reply.Bulk(fmt::format("This user has no permissions to access the '{}' channel",
+                             acl_args.channels[denied]));
       return;
     }
     reply.SimpleString("OK");

@@ -75,17 +75,22 @@ void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
 // Logs `client` in as `user` if the password is right and the user is on; otherwise logs the
 // failure in ACL LOG and returns false.
 bool AclAuthenticate(RespSession& client, std::string_view user, std::string_view password);
-// Redis's ACLCheckAllPerm without a reply: one selector must allow the command, the keys WATCH
-// names and the channels that PUBLISH, SPUBLISH, SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE name in
-// `args`. A denial
-// is logged in ACL LOG, with context "multi" inside a transaction.
+// The arguments Redis 7.0's ACL check reads from a command line (`args[0]` the command): the
+// channels of SUBSCRIBE, SSUBSCRIBE and PSUBSCRIBE (all arguments; patterns, granted literally)
+// and of PUBLISH and SPUBLISH (the first), and the keys WATCH names. Views into `args`.
+struct AclArgs {
+  CommandArgs channels;
+  bool patterns = false;
+  CommandArgs keys;
+};
+AclArgs AclArgsOf(const Command& top, CommandArgs args);
+// Redis's ACLCheckAllPerm without a reply: one selector must allow the command and its AclArgs.
+// Commands that run before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the rules. A denial is
+// counted in INFO's acl_access_denied_* and logged in ACL LOG (context "multi" inside a
+// transaction).
 enum class AclVerdict : uint8_t { kAllowed, kCommandDenied, kKeyDenied, kChannelDenied };
 AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Command* sub,
                            CommandArgs args);
-// The channel arguments Redis 7.0's ACL check reads: every argument of SUBSCRIBE, SSUBSCRIBE
-// and PSUBSCRIBE (patterns, granted literally), the first of PUBLISH and SPUBLISH.
-void AclChannelArgs(const Command& command, CommandArgs args,
-                    std::vector<std::string_view>* channels, bool* patterns);
 // "NOPERM this user has no permissions to run the '<full name>' command".
 std::string AclCommandDeniedError(const Command& top, const Command* sub);
 inline constexpr std::string_view kAclKeyDeniedError =

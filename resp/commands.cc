@@ -209,6 +209,27 @@ bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
+// One run of a command's handler, counted in total_commands_processed: how long it took and how
+// many error replies it wrote. The handler may reset the statistics (CONFIG RESETSTAT): the run
+// still counts, as in Redis.
+struct HandlerRun {
+  uint64_t ns;
+  uint64_t errors;
+};
+HandlerRun RunHandler(RespSession& client, const Command& command, CommandArgs args) {
+  server::Stats& stats = client.server().stats();
+  ++stats.commands_processed;
+  const uint64_t errors_before = stats.error_replies;
+  const auto start = std::chrono::steady_clock::now();
+  command.handler(client, args);
+  const auto ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  const uint64_t errors_after = stats.error_replies;
+  return {static_cast<uint64_t>(ns),
+          errors_after > errors_before ? errors_after - errors_before : 0};
+}
+
 }  // namespace
 
 std::span<const Command> AllCommands() { return kCommands; }
@@ -226,7 +247,6 @@ void ReplyArityError(RespSession& client, std::string_view full_name) {
 }
 
 CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
-  Server& server = client.server();
   const Command* command = FindCommand(args[0]);
   // CLIENT CACHING YES/NO applies to the next command only: any command but CLIENT ends it,
   // even one refused (Redis's resetClient()).
@@ -303,23 +323,18 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
   // or is queued. A refusal is a rejected call, as in Redis's commandstats. Commands that run
   // before AUTH (AUTH, HELLO, QUIT, RESET) pass whatever the user's rules: a client of a user
   // without them (`user default off`, which resets the default user) can still log in.
-  if ((command->flags & kCmdNoAuth) == 0) {
-    switch (AclCheckCommand(client, *top, sub, args)) {
-      case AclVerdict::kAllowed:
-        break;
-      case AclVerdict::kCommandDenied:
-        ++server.stats().acl_denied_cmd;
-        stats.RecordRejected(top, sub);
-        return refuse(AclCommandDeniedError(*top, sub));
-      case AclVerdict::kKeyDenied:
-        ++server.stats().acl_denied_key;
-        stats.RecordRejected(top, sub);
-        return refuse(kAclKeyDeniedError);
-      case AclVerdict::kChannelDenied:
-        ++server.stats().acl_denied_channel;
-        stats.RecordRejected(top, sub);
-        return refuse(kAclChannelDeniedError);
-    }
+  switch (AclCheckCommand(client, *top, sub, args)) {
+    case AclVerdict::kAllowed:
+      break;
+    case AclVerdict::kCommandDenied:
+      stats.RecordRejected(top, sub);
+      return refuse(AclCommandDeniedError(*top, sub));
+    case AclVerdict::kKeyDenied:
+      stats.RecordRejected(top, sub);
+      return refuse(kAclKeyDeniedError);
+    case AclVerdict::kChannelDenied:
+      stats.RecordRejected(top, sub);
+      return refuse(kAclChannelDeniedError);
   }
   if (client.in_subscribed_context() && (command->flags & kCmdPubSubContext) == 0) {
     stats.RecordRejected(top, sub);
@@ -343,35 +358,19 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
     client.reply().SimpleString("QUEUED");
     return CommandOutcome::kQueued;
   }
-  ++server.stats().commands_processed;
-  uint64_t errors_before = server.stats().error_replies;
-  auto start = std::chrono::steady_clock::now();
-  command->handler(client, args);
-  auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  // The handler may have reset the statistics (CONFIG RESETSTAT): it still counts, as in Redis.
+  HandlerRun run = RunHandler(client, *command, args);
   // EXEC fails only by its own error, not by those of the commands it ran.
-  const uint64_t errors_after = server.stats().error_replies;
-  uint64_t errors = errors_after > errors_before ? errors_after - errors_before : 0;
-  if (is_exec) errors -= std::min(errors, client.TakeExecErrors());
-  stats.RecordCall(top, sub, static_cast<uint64_t>(ns), errors > 0);
+  if (is_exec) run.errors -= std::min(run.errors, client.TakeExecErrors());
+  stats.RecordCall(top, sub, run.ns, run.errors > 0);
   return CommandOutcome::kRan;
 }
 
 void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, CommandArgs args) {
-  Server& server = client.server();
   const Command* command = sub != nullptr ? sub : top;
   // The rules may have changed since the command was queued (ACL SETUSER, or AUTH earlier in
   // this transaction).
-  // Commands that run before AUTH pass whatever the rules, here too.
-  AclVerdict verdict = (command->flags & kCmdNoAuth) != 0
-                           ? AclVerdict::kAllowed
-                           : AclCheckCommand(client, *top, sub, args);
+  AclVerdict verdict = AclCheckCommand(client, *top, sub, args);
   if (verdict != AclVerdict::kAllowed) {
-    ++(verdict == AclVerdict::kCommandDenied ? server.stats().acl_denied_cmd
-       : verdict == AclVerdict::kKeyDenied   ? server.stats().acl_denied_key
-                                             : server.stats().acl_denied_channel);
     ReplyError(client,
                fmt::format("NOPERM ACLs rules changed between the moment the transaction was "
                            "accumulated and the EXEC call. This command is no longer allowed "
@@ -384,15 +383,8 @@ void ExecuteQueued(RespSession& client, const Command* top, const Command* sub, 
     return;
   }
   // CLIENT LIST shows cmd=exec throughout, as Redis does.
-  ++server.stats().commands_processed;
-  uint64_t errors_before = server.stats().error_replies;
-  auto start = std::chrono::steady_clock::now();
-  command->handler(client, args);
-  auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  const bool failed = server.stats().error_replies > errors_before;
-  client.front().command_stats().RecordCall(top, sub, static_cast<uint64_t>(ns), failed);
+  const HandlerRun run = RunHandler(client, *command, args);
+  client.front().command_stats().RecordCall(top, sub, run.ns, run.errors > 0);
   if (client.front().has_monitors()) client.front().FeedMonitors(client, args, command);
 }
 

@@ -30,9 +30,8 @@ namespace {
 bool WillPropagate(const RespSession& client, const Transaction::Queued& queued, CommandArgs args) {
   const Command& run = queued.sub != nullptr ? *queued.sub : *queued.top;
   if (run.handler != PublishCommand && run.handler != SPublishCommand) return false;
-  const std::vector<std::string_view> channels = {args[1]};
   return client.user().Check(queued.top->name, queued.sub != nullptr ? queued.sub->name : "",
-                             run.acl_categories, channels, false,
+                             run.acl_categories, args.subspan(1, 1), false,
                              nullptr) == broker::AclDenied::kNone;
 }
 

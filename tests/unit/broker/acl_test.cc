@@ -5,6 +5,8 @@
 namespace herald::broker {
 namespace {
 
+using Names = std::vector<std::string_view>;
+
 const AclCatalog& Catalog() {
   static const AclCatalog kCatalog{.is_command =
                                        [](std::string_view name) {
@@ -61,15 +63,18 @@ TEST_CASE("AclUser: selectors allow a command with its channels, as Redis 7 comb
   CHECK(user.Describe() ==
         "on nopass resetchannels &news -@all +subscribe (resetchannels &chat.* -@all +publish)");
   size_t index = 99;
-  CHECK(user.Check("subscribe", "", "@pubsub @slow", {"news"}, false, &index) == AclDenied::kNone);
-  CHECK(user.Check("publish", "", "@pubsub @fast", {"chat.a"}, false, &index) == AclDenied::kNone);
+  CHECK(user.Check("subscribe", "", "@pubsub @slow", Names{"news"}, false, &index) ==
+        AclDenied::kNone);
+  CHECK(user.Check("publish", "", "@pubsub @fast", Names{"chat.a"}, false, &index) ==
+        AclDenied::kNone);
   // Each selector grants half of it: refused, as in Redis.
-  CHECK(user.Check("publish", "", "@pubsub @fast", {"news"}, false, &index) == AclDenied::kChannel);
+  CHECK(user.Check("publish", "", "@pubsub @fast", Names{"news"}, false, &index) ==
+        AclDenied::kChannel);
   CHECK(index == 0);
-  CHECK(user.Check("subscribe", "", "@pubsub @slow", {"news", "chat.a"}, false, &index) ==
+  CHECK(user.Check("subscribe", "", "@pubsub @slow", Names{"news", "chat.a"}, false, &index) ==
         AclDenied::kChannel);
   CHECK(index == 1);
-  CHECK(user.Check("client", "list", "@admin", {}, false, &index) == AclDenied::kCommand);
+  CHECK(user.Check("client", "list", "@admin", Names{}, false, &index) == AclDenied::kCommand);
   // Any selector's channels count for the subscriptions a user may keep.
   CHECK(user.MayUseChannel("chat.x", false));
   CHECK(user.MayUseChannel("news", false));
