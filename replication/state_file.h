@@ -28,8 +28,8 @@ struct SavedReplication {
 std::string FormatSavedReplication(const SavedReplication& saved);
 
 // Parses the file's text. False, with *why ("bad replid", ...), for anything but a complete and
-// valid file written by FormatSavedReplication (unknown lines are refused too: a file from a
-// newer herald is not guessed at).
+// valid file written by FormatSavedReplication, its lines in that order (unknown lines are
+// refused too: a file from a newer herald is not guessed at).
 bool ParseSavedReplication(std::string_view text, SavedReplication* saved, std::string* why);
 
 }  // namespace herald::repl

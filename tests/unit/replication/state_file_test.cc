@@ -48,6 +48,13 @@ TEST_CASE("Saved replication state: anything incomplete or odd is refused") {
   CHECK(why == "unexpected line");
   CHECK_FALSE(ParseSavedReplication(good + "offset 6\n", &read, &why));
   CHECK(why == "unexpected line");
+  // The same fields in another order: not what a herald writes (found by the fuzz target, which
+  // checks that whatever is accepted formats back to the same text).
+  CHECK_FALSE(
+      ParseSavedReplication("herald-repl-state 1\nport 79\noffset 7\n"
+                            "replid 0123456789abcdef0123456789abcdef01234567\n",
+                            &read, &why));
+  CHECK(why == "unexpected line");
 }
 
 }  // namespace
