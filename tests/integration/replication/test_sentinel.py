@@ -33,7 +33,7 @@ class Sentinel:
         with open(self.conf, "w") as f:
             f.write(f"port {self.port}\nbind 127.0.0.1\n"
                     f"sentinel monitor mymaster 127.0.0.1 {master_port} {quorum}\n"
-                    "sentinel down-after-milliseconds mymaster 1000\n"
+                    "sentinel down-after-milliseconds mymaster 2000\n"
                     "sentinel failover-timeout mymaster 6000\n"
                     "sentinel parallel-syncs mymaster 2\n")
         self.log_path = os.path.join(self.tmpdir, "sentinel.log")
@@ -126,36 +126,73 @@ class SentinelTest(ReplicationTestCase):
         # CLIENT KILL for these nodes after that.
         h.wait_until(lambda: any("+failover-end" in s.log() for s in sentinels),
                      timeout=FAILOVER_TIMEOUT, message="+failover-end")
-        new_port = sentinels[0].master_port()
-        promoted, other = (r1, r2) if new_port == r1.port else (r2, r1)
-        self.assertEqual(self.role(promoted)[0], b"master")
-        h.wait_until(lambda: self.role(other)[:3] == [b"slave", b"127.0.0.1", new_port] and
-                     self.role(other)[3] == b"connected",
-                     timeout=FAILOVER_TIMEOUT, message="the other replica follows the new master")
-        # Sentinel's CLIENT KILL TYPE normal/pubsub dropped the subscribers of reconfigured nodes.
-        for port, sub in subs.items():
-            sub.read_until_eof(timeout=FAILOVER_TIMEOUT)
-        # CONFIG REWRITE, inside Sentinel's MULTI/EXEC, saved the roles.
-        h.wait_until(lambda: f"replicaof 127.0.0.1 {new_port}" in self.read_file(other),
-                     timeout=FAILOVER_TIMEOUT, message="the repointed replica's file rewritten")
-        self.assertNotIn("replicaof", self.read_file(promoted))
-
-        # The client library follows: a publish reaches subscribers on both nodes.
-        subs = [self.subscribe(promoted), self.subscribe(other)]
-        master = client.master_for("mymaster", socket_timeout=5)
-        self.assertEqual(master.publish(self.ch, "after"), 1)  # the promoted node's subscriber
-        for sub in subs:
-            self.assertEqual(self.read_messages(sub, 1), ["after"])
-
-        # The old master comes back and is turned into a replica of the new one. On a loaded
-        # machine the sentinels may fail over once more meanwhile (a slow node looks down to
-        # them): "the master" is whatever they agree on at the time.
-        back = self.node_with_config(port=old_port)
-        nodes = {node.port: node for node in (r1, r2, back)}
+        # On a loaded machine the sentinels may fail over once more from here on (a slow node
+        # looks down to them): "the master" is whatever they agree on at the time, and each
+        # check below is made against that.
+        nodes = {node.port: node for node in (r1, r2)}
 
         def agreed_master():
             ports = {s.master_port() for s in sentinels}
             return ports.pop() if len(ports) == 1 and None not in ports else None
+
+        def pair():
+            """(promoted, other) by the sentinels' current agreement, or None."""
+            current = agreed_master()
+            if current not in nodes:
+                return None
+            return nodes[current], (r2 if current == r1.port else r1)
+
+        def settled():
+            p = pair()
+            if p is None:
+                return None
+            promoted, other = p
+            if self.role(promoted)[0] != b"master":
+                return None
+            role = self.role(other)
+            return p if role[:4] == [b"slave", b"127.0.0.1", promoted.port, b"connected"] else None
+        h.wait_until(settled, timeout=FAILOVER_TIMEOUT,
+                     message="one replica promoted and the other following it")
+        # Sentinel's CLIENT KILL TYPE normal/pubsub dropped the subscribers of reconfigured nodes.
+        for port, sub in subs.items():
+            sub.read_until_eof(timeout=FAILOVER_TIMEOUT)
+
+        # CONFIG REWRITE, inside Sentinel's MULTI/EXEC, saved the roles.
+        def files_rewritten():
+            p = settled()
+            if p is None:
+                return False
+            promoted, other = p
+            return (f"replicaof 127.0.0.1 {promoted.port}" in self.read_file(other) and
+                    "replicaof" not in self.read_file(promoted))
+        h.wait_until(files_rewritten, timeout=FAILOVER_TIMEOUT,
+                     message="the promoted and the repointed node's files rewritten")
+
+        # The client library follows: a publish reaches subscribers on both nodes.
+        def published_to_both():
+            p = settled()
+            if p is None:
+                return False
+            subs = [self.subscribe(node) for node in p]
+            tag = "after-%d" % time.monotonic_ns()
+            try:
+                master = client.master_for("mymaster", socket_timeout=5)
+                # One receiver: the promoted node's subscriber (a replica's are not counted).
+                if master.publish(self.ch, tag) != 1:
+                    return False
+                return all(sub_readable(sub, 5) and self.read_messages(sub, 1) == [tag]
+                           for sub in subs)
+            except (redis.ConnectionError, redis.TimeoutError, ConnectionError):
+                return False  # reconfigured meanwhile: try again against the new agreement
+            finally:
+                for sub in subs:
+                    sub.close()
+        h.wait_until(published_to_both, timeout=FAILOVER_TIMEOUT,
+                     message="a publish through the Sentinel client reaching both nodes")
+
+        # The old master comes back and is turned into a replica of the agreed master.
+        back = self.node_with_config(port=old_port)
+        nodes[old_port] = back
 
         def rejoined():
             current = agreed_master()
@@ -169,7 +206,7 @@ class SentinelTest(ReplicationTestCase):
             # What the nodes and the sentinels saw, to tell a herald fault from Sentinel's.
             raise AssertionError(
                 f"{e}\nROLE {self.role(back)}\n--- rejoining node ---\n{back.log()[-4000:]}"
-                f"\n--- new master ---\n{promoted.log()[-3000:]}\n" +
+                f"\n--- nodes ---\n" + "\n".join(f"{n.port}: {self.role(n)}" for n in (r1, r2)) + "\n" +
                 "\n".join(f"--- sentinel {s.port} ---\n{s.log()[-2500:]}" for s in sentinels))
         self.assertEqual(self.role(nodes[current])[0], b"master")
         # Messages published through the Sentinel client reach a subscriber on the rejoined node.
