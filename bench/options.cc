@@ -77,7 +77,8 @@ Target:
                         on --host/--port (default resp)
   --gateway-port P[,P2,...]  ws/sse: gateway port(s); subscriber i uses port i % n
                         (default 8080; host: --sub-host, else --host)
-  --sub-host H          subscribers connect to H instead of --host (replication chain)
+  --sub-host H[,H2,...] subscribers connect to H instead of --host (replication chain); a list
+                        gives each --sub-port its own host (subscriber i to host i % n)
   --sub-port P[,P2,...] resp: subscribers connect to these ports (subscriber i to port i % n)
                         while publishers use --port; with ws/sse it only marks the gateway(s)
                         as another node's. Either flag makes the run a chain: setup publishes

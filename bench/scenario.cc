@@ -235,16 +235,29 @@ bool BuildRunConfig(const Options& o, RunConfig* c, std::string* error) {
   // Where subscribers go: RESP to --sub-port (else --port), the gateway transports to
   // --gateway-port; on --sub-host, else --host.
   c->chain = o.sub_host.has_value() || !o.sub_ports.empty();
-  const std::string& sub_host = o.sub_host.value_or(o.host);
   if (c->transport == Transport::kResp) {
     c->sub_ports = o.sub_ports.empty() ? std::vector<int>{o.port} : o.sub_ports;
   } else {
     c->sub_ports = o.gateway_ports.empty() ? std::vector<int>{8080} : o.gateway_ports;
   }
-  for (const int port : c->sub_ports) {
+  // One host for every port, or one per port (a tree whose nodes have addresses of their own).
+  std::vector<std::string> sub_hosts;
+  const std::string host_list = o.sub_host.value_or(o.host);
+  std::string_view hosts = host_list;
+  for (size_t comma; (comma = hosts.find(',')) != std::string_view::npos;) {
+    sub_hosts.emplace_back(hosts.substr(0, comma));
+    hosts.remove_prefix(comma + 1);
+  }
+  sub_hosts.emplace_back(hosts);
+  if (sub_hosts.size() != 1 && sub_hosts.size() != c->sub_ports.size()) {
+    *error = "--sub-host: one host, or one for each subscriber port";
+    return false;
+  }
+  for (size_t i = 0; i < c->sub_ports.size(); ++i) {
+    const std::string& host = sub_hosts[sub_hosts.size() == 1 ? 0 : i];
     c->sub_addresses.emplace_back();
-    if (!Resolve(sub_host, port, &c->sub_addresses.back(), error)) return false;
-    c->sub_authorities.push_back(Authority(sub_host, port));
+    if (!Resolve(host, c->sub_ports[i], &c->sub_addresses.back(), error)) return false;
+    c->sub_authorities.push_back(Authority(host, c->sub_ports[i]));
   }
   if (!o.gateway_token.empty()) {
     c->gateway_headers = fmt::format("Authorization: Bearer {}\r\n", o.gateway_token);
