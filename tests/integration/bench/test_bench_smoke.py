@@ -112,6 +112,39 @@ class BenchmarkSmokeTest(BenchmarkRunner, h.ServerTestCase):
             self.assertLessEqual(figures["p50_us"], figures["p99_us"])
 
 
+    def test_sub_host_per_port(self):
+        # A replica on another loopback address: each --sub-port gets its own --sub-host.
+        master = h.Server().start()
+        self.addCleanup(master.stop)
+        replica = h.Server(args=["--replicaof", "127.0.0.1", str(master.port)],
+                           bind=("127.0.0.2",)).start()
+        self.addCleanup(replica.stop)
+        result = self.run_tool("latency", "--port", str(master.port), "--sub-host",
+                               "127.0.0.2,127.0.0.1", "--sub-port",
+                               f"{replica.port},{master.port}", "--subscribers", "4",
+                               "--rate", "2000", "--messages", "500")
+        self.assert_complete(result)
+        by_port = result["metrics"]["latency_by_port"]
+        self.assertEqual(sorted(by_port), sorted([str(replica.port), str(master.port)]))
+        for figures in by_port.values():
+            self.assertGreater(figures["samples"], 0)
+        # Two hosts for three ports: refused, naming the rule.
+        proc = subprocess.run([BENCHMARK, "latency", "--sub-host", "127.0.0.1,127.0.0.2",
+                               "--sub-port", "7001,7002,7003", "--quiet"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("one for each subscriber port", proc.stderr)
+
+    def test_tree_tool(self):
+        # bench/tree end to end, small: 13 nodes, one short run of each measurement.
+        tool = os.path.join(h.REPO_ROOT, "bench", "tree")
+        proc = subprocess.run([tool, "--runs", "1", "--duration", "1", "--subscribers", "27",
+                               "--rate", "500"], capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        for row in ("| root (1 node) |", "| middle (3 nodes) |", "| leaves (9 nodes) |",
+                    "| through the tree |", "| the same subscribers on one node |"):
+            self.assertIn(row, proc.stdout)
+
 @unittest.skipUnless(BENCHMARK, "HERALD_BENCHMARK is not set (ctest sets it)")
 @unittest.skipUnless(tls_certs.AVAILABLE, "needs the openssl command")
 class BenchmarkTlsSmokeTest(BenchmarkRunner, unittest.TestCase):

@@ -154,7 +154,7 @@ class SentinelTest(ReplicationTestCase):
         h.wait_until(settled, timeout=FAILOVER_TIMEOUT,
                      message="one replica promoted and the other following it")
         # Sentinel's CLIENT KILL TYPE normal/pubsub dropped the subscribers of reconfigured nodes.
-        for port, sub in subs.items():
+        for sub in subs.values():
             sub.read_until_eof(timeout=FAILOVER_TIMEOUT)
 
         # CONFIG REWRITE, inside Sentinel's MULTI/EXEC, saved the roles.
@@ -173,7 +173,7 @@ class SentinelTest(ReplicationTestCase):
             p = settled()
             if p is None:
                 return False
-            subs = [self.subscribe(node) for node in p]
+            probes = [self.subscribe(node) for node in p]
             tag = "after-%d" % time.monotonic_ns()
             try:
                 master = client.master_for("mymaster", socket_timeout=5)
@@ -181,11 +181,11 @@ class SentinelTest(ReplicationTestCase):
                 if master.publish(self.ch, tag) != 1:
                     return False
                 return all(sub_readable(sub, 5) and self.read_messages(sub, 1) == [tag]
-                           for sub in subs)
+                           for sub in probes)
             except (redis.ConnectionError, redis.TimeoutError, ConnectionError):
                 return False  # reconfigured meanwhile: try again against the new agreement
             finally:
-                for sub in subs:
+                for sub in probes:
                     sub.close()
         h.wait_until(published_to_both, timeout=FAILOVER_TIMEOUT,
                      message="a publish through the Sentinel client reaching both nodes")
