@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -180,6 +181,30 @@ class PublishObserver {
   virtual void OnPublish(const PublishEvent& event) = 0;
 };
 
+// Sends a publish of this node up to its master instead of delivering it here (a replica's
+// gateway publishes, and RESP ones with `replica-publish forward`): the master publishes it, so
+// it gets its id there and comes back to this node through the replication stream. Implemented
+// by the RESP front end (resp/forwarding.h), which owns the connection to the master.
+class PublishForwarder {
+ public:
+  struct Result {
+    std::string error;      // empty: done; else the reason, without a "-ERR " prefix
+    int64_t receivers = 0;  // the master's reply to PUBLISH
+    uint64_t id = 0;        // the message's id, if asked for (0 if not)
+  };
+  using Done = std::function<void(const Result&)>;
+  virtual ~PublishForwarder() = default;
+  // Whether this node forwards at all (it is a replica).
+  virtual bool active() const = 0;
+  // Forwards. Returns why it cannot (empty if it went): then `done` runs exactly once, later
+  // (never from inside this call), unless Cancel(owner) ran first. With `need_id`, `done` waits
+  // until the message came back through the stream. Errors have no "-ERR " prefix.
+  virtual std::string Forward(SubKind kind, std::string_view channel, std::string_view payload,
+                              bool need_id, const void* owner, Done done) = 0;
+  // `owner` is going away: its pending `done`s are dropped (the publishes still go out).
+  virtual void Cancel(const void* owner) = 0;
+};
+
 // The hub: owns every subscription of every transport and delivers each published message to
 // all local subscribers. Pure logic, no I/O; PUBLISH costs O(subscribers + distinct patterns) and
 // allocates only the encoded frames (one per wire format used), never per delivery.
@@ -212,6 +237,9 @@ class Broker {
                   uint64_t id = 0);
   void set_id_source(MessageIdSource* source) { id_source_ = source; }
   const MessageIdSource* id_source() const { return id_source_; }
+  void set_forwarder(PublishForwarder* forwarder) { forwarder_ = forwarder; }
+  // nullptr, or one that may be inactive (a master).
+  PublishForwarder* forwarder() const { return forwarder_; }
 
   // PUBSUB CHANNELS / SHARDCHANNELS: active names of `kind` matching `pattern` (all if empty
   // optional), in unspecified order.
@@ -248,6 +276,7 @@ class Broker {
   EntryMap names_[kSubKindCount];
   std::vector<PublishObserver*> observers_;
   MessageIdSource* id_source_ = nullptr;
+  PublishForwarder* forwarder_ = nullptr;
   uint64_t messages_published_ = 0;
   uint64_t messages_from_replication_ = 0;
   uint64_t deliveries_ = 0;

@@ -78,6 +78,12 @@ struct Config {
   int repl_ping_replica_period = 10;  // seconds
   std::string replica_announce_ip;    // "" = the address the master sees
   int replica_announce_port = 0;      // 0 = our own port
+  // What a RESP PUBLISH / SPUBLISH on a replica does: "local" (Redis: delivered on this node
+  // only) or "forward" (sent to our master, so it reaches the whole tree). The gateway's
+  // publishes always forward.
+  std::string replica_publish = "local";
+  int replica_publish_max_inflight = 1000;  // forwarded publishes awaiting the master at once
+  int replica_publish_timeout = 5000;       // ms a forwarded publish may wait for the master
 
   // TLS (server/tls.h), Redis's directives: tls-port listens for RESP over TLS beside `port`;
   // tls-replication makes the link to our master TLS. One certificate serves every TLS socket.

@@ -337,6 +337,7 @@ void GatewayConnection::OnClosing() {
     FinishPoll();
   }
   server_->broker().UnsubscribeAll(this);
+  if (broker::PublishForwarder* forwarder = server_->broker().forwarder()) forwarder->Cancel(this);
   if (counted_address_) gateway_->CountAddress(PeerIp(peer()), -1);
   counted_address_ = false;
   gateway_->Remove(this);

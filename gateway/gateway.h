@@ -313,13 +313,14 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
   std::shared_ptr<const GatewayAuth::Identity> identity_;
   uint32_t registry_index_ = 0;  // position in Gateway::connections_
   Mode mode_ = Mode::kHttp;
-  bool in_request_ : 1 = false;       // bytes of an unfinished request have arrived
-  bool had_request_ : 1 = false;      // a complete request has been read
-  bool head_only_ : 1 = false;        // the current request is HEAD
-  bool multi_stream_ : 1 = false;     // SSE with several subscriptions: JSON envelopes
-  bool json_protocol_ : 1 = false;    // WebSocket on /ws
-  bool publish_token_ : 1 = false;    // the client brought gateway-publish-token
-  bool counted_address_ : 1 = false;  // counted in Gateway::per_address_
+  bool in_request_ : 1 = false;        // bytes of an unfinished request have arrived
+  bool had_request_ : 1 = false;       // a complete request has been read
+  bool awaiting_forward_ : 1 = false;  // a publish forwarded to our master awaits its answer
+  bool head_only_ : 1 = false;         // the current request is HEAD
+  bool multi_stream_ : 1 = false;      // SSE with several subscriptions: JSON envelopes
+  bool json_protocol_ : 1 = false;     // WebSocket on /ws
+  bool publish_token_ : 1 = false;     // the client brought gateway-publish-token
+  bool counted_address_ : 1 = false;   // counted in Gateway::per_address_
 };
 
 }  // namespace herald::gateway

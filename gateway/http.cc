@@ -91,7 +91,8 @@ bool PathParam(std::string_view path, std::string_view prefix, std::string* out)
 
 size_t GatewayConnection::ProcessHttp(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply()) {
+  while (used < data.size() && mode_ == Mode::kHttp && !closing() && !close_after_reply() &&
+         !awaiting_forward_) {
     if (!had_request_ && !in_request_) {
       // Admission (the server left it to us): the gateway's own limits, so that idle browsers
       // never lock out RESP clients, and one address cannot take every slot.
@@ -269,6 +270,30 @@ void GatewayConnection::HandleRequest(bool upgrade) {
       Respond(403, "application/json", "{\"error\":\"origin not allowed\"}", {}, upgrade);
     } else if ((refusal = PublishStatus(channel, &why)) != 0) {
       RespondRefusal(refusal, why, upgrade);
+    } else if (broker::PublishForwarder* forwarder = server_->broker().forwarder();
+               forwarder != nullptr && forwarder->active()) {
+      // On a replica the message goes to the top of the tree, always (a browser on an edge node
+      // must reach every node): answered once it is back here with its id (resp/forwarding.h).
+      // Further requests on this connection wait.
+      std::string error = forwarder->Forward(
+          SubKind::kChannel, channel, request.body, true, this,
+          [this, upgrade](const broker::PublishForwarder::Result& r) {
+            awaiting_forward_ = false;
+            if (!r.error.empty()) {
+              Respond(503, "application/json", Dump({{"error", r.error}}), {}, upgrade);
+            } else {
+              ++server_->stats().published;
+              Respond(200, "application/json",
+                      Dump({{"receivers", r.receivers}, {"id", gateway_->IdJson(r.id)}}), {},
+                      upgrade);
+            }
+            ResumeInput();
+          });
+      if (!error.empty()) {
+        Respond(503, "application/json", Dump({{"error", error}}), {}, upgrade);
+      } else {
+        awaiting_forward_ = true;
+      }
     } else {
       int64_t receivers = gateway_->Publish(channel, request.body, false);
       Respond(

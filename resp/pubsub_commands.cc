@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
 #include "resp/command_handlers.h"
+#include "resp/forwarding.h"
 #include "resp/front_end.h"
 #include "resp/replication.h"
 #include "resp/session.h"
@@ -132,9 +134,53 @@ void SUnsubscribeCommand(RespSession& client, CommandArgs args) {
   UnsubscribeGeneric(client, args, SubKind::kShardChannel);
 }
 
+namespace {
+
+// The master's own errors keep their code (NOPERM ...); ours are ERR.
+std::string ErrorLine(std::string_view error) {
+  const size_t space = error.find(' ');
+  const std::string_view code = error.substr(0, space);
+  const bool has_code =
+      space != std::string_view::npos && !code.empty() &&
+      std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  return has_code ? std::string(error) : "ERR " + std::string(error);
+}
+
+// On a replica, with `replica-publish forward` (or on the forward connection of a replica below
+// us, which wants the message to reach the top), the publish goes to our master: the client is
+// blocked until the master's receiver count comes back, and the message reaches this node's
+// subscribers through the replication stream, not here (resp/forwarding.h).
+bool ForwardPublish(RespSession& client, SubKind kind, CommandArgs args) {
+  Server& server = client.server();
+  broker::PublishForwarder* forwarder = server.broker().forwarder();
+  if (forwarder == nullptr || !forwarder->active()) return false;
+  if (server.config().replica_publish != "forward" && client.name() != kForwardClientName) {
+    return false;
+  }
+  // Inside EXEC nothing may block (Redis's DENY_BLOCKING), and going local would be silent.
+  if (client.in_exec()) {
+    ReplyError(client, "ERR publish cannot be forwarded inside MULTI");
+    return true;
+  }
+  std::string error = forwarder->Forward(
+      kind, args[1], args[2], false, &client, [&client](const broker::PublishForwarder::Result& r) {
+        client.Unblock(r.error.empty() ? fmt::format(":{}\r\n", r.receivers)
+                                       : fmt::format("-{}\r\n", ErrorLine(r.error)));
+      });
+  if (!error.empty()) {
+    ReplyError(client, "ERR " + error);
+    return true;
+  }
+  client.Block();
+  return true;
+}
+
+}  // namespace
+
 // args[0] goes along so that the replication stream carries the command as the client spelled
 // it; the offset after it is what this client's WAIT waits for.
 void PublishCommand(RespSession& client, CommandArgs args) {
+  if (ForwardPublish(client, SubKind::kChannel, args)) return;
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kChannel, args[1], args[2], args[0]);
   client.set_write_offset(client.front().replication().master_repl_offset());
@@ -142,6 +188,7 @@ void PublishCommand(RespSession& client, CommandArgs args) {
 }
 
 void SPublishCommand(RespSession& client, CommandArgs args) {
+  if (ForwardPublish(client, SubKind::kShardChannel, args)) return;
   Server& server = client.server();
   int64_t receivers = server.broker().Publish(SubKind::kShardChannel, args[1], args[2], args[0]);
   client.set_write_offset(client.front().replication().master_repl_offset());

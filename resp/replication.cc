@@ -20,6 +20,7 @@
 #include "protocol/resp_writer.h"
 #include "replication/state_file.h"
 #include "resp/command_handlers.h"
+#include "resp/forwarding.h"
 #include "resp/front_end.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -75,6 +76,7 @@ ReplicationManager::ReplicationManager(RespFrontEnd* front)
   uv_timer_init(server_->loop(), &wait_timer_);
   wait_timer_.data = this;
   server_->broker().set_id_source(this);
+  forwarding_ = std::make_unique<PublishForwarding>(front, this);
   no_replicas_since_ms_ = server_->now_ms();
   // Gateway message ids are stream offsets, so with the gateway on the stream always runs.
   backlog_active_ = server_->config().gateway_port != 0;
@@ -587,6 +589,7 @@ void ReplicationManager::OnWaitTimer(uv_timer_t* timer) {
 }
 
 void ReplicationManager::OnSessionClosing(RespSession* session) {
+  forwarding_->OnSessionClosing(session);
   if (session->blocked()) {
     std::erase_if(waiters_, [session](const Waiter& w) { return w.client == session; });
     ArmWaitTimer();
@@ -620,6 +623,7 @@ void ReplicationManager::Cron() {
   ++cron_ticks_;
   SaveState();
   const uint64_t now = server_->now_ms();
+  forwarding_->Cron(now);
   const Config& cfg = server_->config();
   const uint64_t timeout_ms = static_cast<uint64_t>(cfg.repl_timeout) * 1000;
 

@@ -17,6 +17,7 @@
 
 namespace herald::resp {
 
+class PublishForwarding;
 class ReplicationManager;
 class RespFrontEnd;
 
@@ -224,6 +225,8 @@ class ReplicationManager final : public broker::MessageIdSource {
   uv_timer_t reconnect_timer_;
   uv_timer_t wait_timer_;
   bool shut_down_ = false;
+  // Publishes of this replica sent to its master (resp/forwarding.h).
+  std::unique_ptr<PublishForwarding> forwarding_;
 };
 
 }  // namespace herald::resp

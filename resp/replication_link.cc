@@ -13,6 +13,7 @@
 #include "protocol/numbers.h"
 #include "protocol/resp_writer.h"
 #include "resp/command_handlers.h"
+#include "resp/forwarding.h"
 #include "resp/front_end.h"
 #include "resp/replication.h"
 #include "server/logging.h"
@@ -42,6 +43,8 @@ std::string ClientDescription(const RespSession& client) {
                      client.name());
 }
 
+}  // namespace
+
 // Resolves `host` (an address or a name) for a TCP connection to `port`. Names are resolved
 // synchronously, as Redis does for its master: this happens once per connection attempt.
 // Returns 0 or a UV_E* code.
@@ -68,8 +71,6 @@ int ResolveAddress(uv_loop_t* loop, const std::string& host, int port, sockaddr_
   uv_freeaddrinfo(request.addrinfo);
   return rc;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // MasterConnection
@@ -126,6 +127,7 @@ void ReplicationManager::ReplicaOf(RespSession& client, CommandArgs args) {
 void ReplicationManager::SetMaster(std::string host, int port) {
   const bool was_master = !is_replica();
   server_->config_store().SetReplicaOf(std::move(host), port);
+  forwarding_->Reset("publish cannot be forwarded: the master changed");
   CloseMasterConnection();
   if (was_master) psync_with_history_ = true;
   // A replica keeps the stream it receives, for replicas of its own.
@@ -143,6 +145,7 @@ void ReplicationManager::SetMaster(std::string host, int port) {
 // reconnect and learn the new ID.
 void ReplicationManager::UnsetMaster() {
   server_->config_store().SetReplicaOf({}, 0);
+  forwarding_->Reset("publish cannot be forwarded: this node was promoted to master");
   CloseMasterConnection();
   phase_ = LinkPhase::kNone;
   link_.reset();
@@ -333,6 +336,9 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
             "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         break;
       case repl::LinkEventKind::kPublish:
+        forwarding_->OnStreamPublish(event.sharded ? SubKind::kShardChannel : SubKind::kChannel,
+                                     event.channel, event.message,
+                                     static_cast<uint64_t>(event.offset));
         server_->broker().Publish(event.sharded ? SubKind::kShardChannel : SubKind::kChannel,
                                   event.channel, event.message, {}, PublishOrigin::kReplication,
                                   static_cast<uint64_t>(event.offset));
