@@ -216,6 +216,11 @@ int GatewayConnection::SubscribeStatus(const std::vector<std::string>& channels,
   return 0;
 }
 
+broker::PublishForwarder* GatewayConnection::ActiveForwarder() const {
+  broker::PublishForwarder* forwarder = server_->broker().forwarder();
+  return forwarder != nullptr && forwarder->active() ? forwarder : nullptr;
+}
+
 int GatewayConnection::PublishStatus(std::string_view channel, std::string* why) {
   GatewayAuth& auth = gateway_->auth();
   const Config& cfg = server_->config();

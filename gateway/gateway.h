@@ -27,6 +27,9 @@ class PollSession;
 // subscription outside the grants gets 1008 (policy violation).
 inline constexpr uint16_t kWsCloseTokenExpired = 4001;
 inline constexpr uint16_t kWsCloseForbidden = protocol::kWsClosePolicyViolation;
+// A publish on a replica that could not reach the master (RFC 6455's registry: 1013, try again
+// later): the raw channel socket has no other way to say a message was not published.
+inline constexpr uint16_t kWsCloseTryAgainLater = 1013;
 
 // The HTTP gateway: browsers reach the broker's channels over HTTP (POST /publish), Server-Sent
 // Events (GET /sse) and WebSocket (GET /ws). It owns the gateway-wide state: the listener
@@ -261,6 +264,9 @@ class GatewayConnection : public server::Connection, public broker::Subscriber {
                       bool adding = true);
   // The same for publishing to `channel`.
   int PublishStatus(std::string_view channel, std::string* why);
+  // The broker's forwarder when this node is a replica (its publishes go to the master),
+  // else nullptr.
+  broker::PublishForwarder* ActiveForwarder() const;
   // Answers a refusal of SubscribeStatus/PublishStatus over HTTP (JSON body; 401 with
   // WWW-Authenticate).
   void RespondRefusal(int status, std::string_view why, bool close);

@@ -270,8 +270,7 @@ void GatewayConnection::HandleRequest(bool upgrade) {
       Respond(403, "application/json", "{\"error\":\"origin not allowed\"}", {}, upgrade);
     } else if ((refusal = PublishStatus(channel, &why)) != 0) {
       RespondRefusal(refusal, why, upgrade);
-    } else if (broker::PublishForwarder* forwarder = server_->broker().forwarder();
-               forwarder != nullptr && forwarder->active()) {
+    } else if (broker::PublishForwarder* forwarder = ActiveForwarder()) {
       // On a replica the message goes to the top of the tree, always (a browser on an edge node
       // must reach every node): answered once it is back here with its id (resp/forwarding.h).
       // Further requests on this connection wait.

@@ -122,6 +122,24 @@ void GatewayConnection::HandleWsMessage(WsOpcode opcode, std::string_view payloa
     SendWsClose(refusal == 401 ? kWsCloseTokenExpired : kWsCloseForbidden, why);
     return;
   }
+  if (broker::PublishForwarder* forwarder = ActiveForwarder()) {
+    // On a replica the message goes to the top of the tree (resp/forwarding.h). It comes back
+    // through the stream as bytes only, so the master's gateway tells text from binary by UTF-8.
+    auto failed = [this](std::string_view error) {
+      SendWsClose(kWsCloseTryAgainLater, std::string(error).substr(0, 120));
+    };
+    std::string error =
+        forwarder->Forward(SubKind::kChannel, ws_channel(), payload, false, this,
+                           [this, failed](const broker::PublishForwarder::Result& r) {
+                             if (!r.error.empty()) {
+                               failed(r.error);
+                             } else {
+                               ++server_->stats().published;
+                             }
+                           });
+    if (!error.empty()) failed(error);
+    return;
+  }
   gateway_->Publish(ws_channel(), payload, opcode == WsOpcode::kBinary);
 }
 
@@ -218,6 +236,24 @@ void GatewayConnection::HandleJsonCommand(std::string_view text) {
     std::string why;
     if (int refusal = PublishStatus(args[1], &why); refusal != 0) {
       error(why, refusal);
+      return;
+    }
+    if (broker::PublishForwarder* forwarder = ActiveForwarder()) {
+      // On a replica: answered once the message is back from the master with its id.
+      auto answer = [this, channel = args[1]](const broker::PublishForwarder::Result& r) {
+        if (!r.error.empty()) {
+          PushJson(Dump({{"type", "error"}, {"message", r.error}, {"code", 503}}));
+          return;
+        }
+        ++server_->stats().published;
+        PushJson(Dump({{"type", "publish"},
+                       {"channel", channel},
+                       {"receivers", r.receivers},
+                       {"id", gateway_->IdJson(r.id)}}));
+      };
+      std::string failure =
+          forwarder->Forward(SubKind::kChannel, args[1], args[2], true, this, answer);
+      if (!failure.empty()) error(failure, 503);
       return;
     }
     int64_t receivers = gateway_->Publish(args[1], args[2], false);

@@ -90,11 +90,11 @@ bool PublishForwarding::Connect() {
       (server.tls() == nullptr ||
        !connection->StartTls(server.tls()->connector(), server::TlsSession::Role::kConnect,
                              server::ClientCertificates::kRequired))) {
-    CloseConnection();
+    CloseConnection(kLost);
     return false;
   }
   if (connection->Connect(reinterpret_cast<const sockaddr*>(&address)) != 0) {
-    CloseConnection();
+    CloseConnection(kLost);
     return false;
   }
   // Queued now, written once connected, answered before any PUBLISH.
@@ -122,13 +122,13 @@ bool PublishForwarding::Connect() {
   return true;
 }
 
-void PublishForwarding::CloseConnection() {
+void PublishForwarding::CloseConnection(std::string_view why) {
   if (connection_ == nullptr) return;
   ForwardConnection* connection = connection_;
   connection_ = nullptr;
   connection->Close();  // OnSessionClosing no longer recognizes it
   for (Pending& p : pending_) {
-    if (!p.replied) Fail(p, kLost);
+    if (!p.replied) Fail(p, why);
   }
   Settle();
 }
@@ -188,7 +188,7 @@ size_t PublishForwarding::OnReplies(ForwardConnection* connection, std::string_v
     }
   }
   Settle();
-  if (failed) CloseConnection();
+  if (failed) CloseConnection(kLost);
   return used;
 }
 
@@ -205,8 +205,19 @@ void PublishForwarding::OnStreamPublish(SubKind kind, std::string_view channel,
 }
 
 void PublishForwarding::Cron(uint64_t now_ms) {
+  bool unanswered = false;
   for (Pending& p : pending_) {
-    if (now_ms >= p.deadline_ms) Fail(p, kTimeout);
+    if (now_ms < p.deadline_ms) continue;
+    if (!p.replied) {
+      unanswered = true;
+    } else {
+      Fail(p, kTimeout);  // answered, but its copy never came back through the stream
+    }
+  }
+  if (unanswered) {
+    Log(LogLevel::kWarning, "The master did not answer forwarded publishes within {} ms",
+        front_->server().config().replica_publish_timeout);
+    CloseConnection(kTimeout);
   }
   Settle();
 }
@@ -224,7 +235,7 @@ void PublishForwarding::OnSessionClosing(RespSession* session) {
 }
 
 void PublishForwarding::Reset(std::string_view why) {
-  CloseConnection();
+  CloseConnection(why);
   for (Pending& p : pending_) Fail(p, why);
   Settle();
 }

@@ -49,6 +49,8 @@ inline constexpr std::string_view kForwardClientName = "herald-forward";
 // A publisher that only needs the count (RESP) is answered at the reply; one that needs the id
 // (the gateway) once the message is back. Entries stay until their copy is seen, so that later
 // matches stay in step, or until replica-publish-timeout ms (checked once a second) have passed.
+// A master that has not replied within that time gets its connection closed (a reply arriving
+// later could not be told from the next publish's), and a new one is opened for the next publish.
 class PublishForwarding final : public broker::PublishForwarder {
  public:
   PublishForwarding(RespFrontEnd* front, ReplicationManager* manager);
@@ -78,7 +80,6 @@ class PublishForwarding final : public broker::PublishForwarder {
     bool need_id;
     const void* owner;
     Done done;  // empty once run or cancelled
-    bool sent_on_current = true;
     bool replied = false;
     bool seen = false;
     int64_t receivers = 0;
@@ -87,7 +88,8 @@ class PublishForwarding final : public broker::PublishForwarder {
   };
 
   bool Connect();
-  void CloseConnection();
+  // Closes our connection; publishes it has not answered fail with `why`.
+  void CloseConnection(std::string_view why);
   void Fail(Pending& p, std::string_view why);
   // Runs done for entries that have what they wait for, and drops finished ones.
   void Settle();

@@ -1019,18 +1019,73 @@ class ChainResumeTest(unittest.TestCase):
         gap = self.event(gapped)
         self.assertEqual((gap["event"], json.loads(gap["data"])["since"]), ("gap", lost_id))
 
-    def test_message_published_on_a_replica_has_no_id(self):
+    def test_publish_on_a_replica_goes_through_the_master(self):
+        """A browser on an edge node publishes to the whole tree: the message goes up to the
+        master, gets its id there, and every node's subscribers get it once, with that id."""
+        master = self.node()
+        middle = self.node("--replicaof", "127.0.0.1", str(master.port))
+        leaf = self.node("--replicaof", "127.0.0.1", str(middle.port))
+        for node in (middle, leaf):
+            wait_until(lambda node=node: harness.info_fields(node.admin, "replication")
+                       .get("master_link_status") == "up", message="link up")
+        subs = [self.sse(node, "/sse/edge") for node in (master, middle, leaf)]
+        for node in (master, middle, leaf):
+            self.wait_numsub(node, "edge", 1)
+        http = Http(leaf.gport)
+        self.addCleanup(http.close)
+        ids = []
+        for i in range(3):
+            status, _, body = http.request("POST", "/publish/edge", f"e{i}".encode())
+            reply = json.loads(body)
+            self.assertEqual((status, reply["receivers"]), (200, 1), body)  # the master's count
+            ids.append(reply["id"])
+        self.assertEqual(ids[0].split("-")[0], harness.info_fields(
+            master.admin, "replication")["master_replid"][:12])
+        for conn in subs:
+            self.assertEqual([self.event(conn) for _ in range(3)],
+                             [{"id": ids[i], "data": f"e{i}"} for i in range(3)])
+        # The JSON WebSocket's PUBLISH, from the middle node, answers with the master's id.
+        ws = WebSocket(middle.gport, "/ws")
+        self.addCleanup(ws.close)
+        ws.send_frame(0x1, b'["PUBLISH","edge","from ws"]')
+        reply = ws.recv_json()
+        self.assertEqual((reply["type"], reply["receivers"]), ("publish", 1), reply)
+        for conn in subs:
+            self.assertEqual(self.event(conn), {"id": reply["id"], "data": "from ws"})
+        # The raw channel socket publishes with every frame.
+        raw = WebSocket(leaf.gport, "/ws/edge")
+        self.addCleanup(raw.close)
+        raw.send_frame(0x1, b"raw frame")
+        events = [self.event(conn) for conn in subs]
+        self.assertEqual({e["data"] for e in events}, {"raw frame"})
+        self.assertEqual(len({e["id"] for e in events}), 1, events)
+        self.assertEqual(raw.recv_data(), (0x1, b"raw frame"))  # it is a subscriber too
+
+    def test_publish_on_a_replica_without_its_master_fails(self):
         master = self.node()
         replica = self.node("--replicaof", "127.0.0.1", str(master.port))
         wait_until(lambda: harness.info_fields(replica.admin, "replication")
                    .get("master_link_status") == "up", message="link up")
-        conn = self.sse(replica, "/sse/local")
-        self.wait_numsub(replica, "local", 1)
+        master.stop()
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")
+                   .get("master_link_status") == "down", message="link down")
         http = Http(replica.gport)
         self.addCleanup(http.close)
-        status, _, body = http.request("POST", "/publish/local", b"here")
-        self.assertEqual((status, json.loads(body)), (200, {"receivers": 1, "id": None}))
-        self.assertEqual(self.event(conn), {"data": "here"})
+        status, _, body = http.request("POST", "/publish/x", b"lost?")
+        self.assertEqual((status, json.loads(body)), (
+            503, {"error": "publish cannot be forwarded: no link with the master"}))
+        ws = WebSocket(replica.gport, "/ws")
+        self.addCleanup(ws.close)
+        ws.send_frame(0x1, b'["PUBLISH","x","lost?"]')
+        self.assertEqual(ws.recv_json(), {
+            "type": "error", "code": 503,
+            "message": "publish cannot be forwarded: no link with the master"})
+        raw = WebSocket(replica.gport, "/ws/x")
+        self.addCleanup(raw.close)
+        raw.send_frame(0x1, b"lost?")
+        opcode, payload = raw.recv_data()
+        self.assertEqual((opcode, struct.unpack("!H", payload[:2])[0], payload[2:]),
+                         (0x8, 1013, b"publish cannot be forwarded: no link with the master"))
 
 
 @herald_only("the HTTP gateway is herald's own")
