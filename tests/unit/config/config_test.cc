@@ -724,8 +724,9 @@ TEST_SUITE("config/config") {
       return out;
     };
     // Redis 7.0.15 answers CONFIG GET * with 192 names, aliases included, hidden ones not;
-    // herald adds its 35 gateway-* directives, tls-handshake-timeout and repl-state-file.
-    CHECK(store.Get({"*"}).size() == 192 + 35 + 2);
+    // herald adds its 35 gateway-* directives, tls-handshake-timeout, repl-state-file and the
+    // three replica-publish* ones.
+    CHECK(store.Get({"*"}).size() == 192 + 35 + 2 + 3);
     CHECK(names({"gateway-*"}).size() == 35);
     CHECK(names({"PORT"}) == std::vector<std::string>{"PORT"});
     CHECK(names({"PORT", "port", "po*"}) == std::vector<std::string>{"PORT"});
