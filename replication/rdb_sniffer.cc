@@ -51,6 +51,9 @@ void RdbSniffer::OnLength(uint64_t value) {
   switch (purpose_) {
     case Purpose::kString:
       skip_ = value;
+      // Only the key of an aux field, stored as plain bytes, can be the marker.
+      key_may_match_ = strings_left_ == 2 && value == kUpstreamDataAux.size();
+      key_matched_ = 0;
       break;
     case Purpose::kLzfCompressed:
       lzf_compressed_ = value;
@@ -66,6 +69,8 @@ void RdbSniffer::OnLength(uint64_t value) {
 }
 
 void RdbSniffer::StringDone() {
+  if (key_may_match_ && key_matched_ == kUpstreamDataAux.size()) upstream_data_ = true;
+  key_may_match_ = false;
   purpose_ = Purpose::kString;
   if (--strings_left_ == 0) {
     step_ = Step::kOpcode;
@@ -94,7 +99,7 @@ RdbSniffer::Verdict RdbSniffer::Feed(std::string_view bytes) {
       case Step::kOpcode:
         ++i;
         if (byte == kOpcodeEof) {
-          verdict_ = Verdict::kEmpty;
+          verdict_ = upstream_data_ ? Verdict::kUpstreamData : Verdict::kEmpty;
         } else if (byte == kOpcodeAux) {
           strings_left_ = 2;
           purpose_ = Purpose::kString;
@@ -114,6 +119,12 @@ RdbSniffer::Verdict RdbSniffer::Feed(std::string_view bytes) {
         break;
       case Step::kSkip: {
         const uint64_t n = std::min<uint64_t>(skip_, bytes.size() - i);
+        if (key_may_match_) {
+          key_may_match_ =
+              bytes.substr(i, static_cast<size_t>(n)) ==
+              kUpstreamDataAux.substr(static_cast<size_t>(key_matched_), static_cast<size_t>(n));
+          key_matched_ += n;
+        }
         skip_ -= n;
         i += static_cast<size_t>(n);
         if (skip_ == 0) StringDone();

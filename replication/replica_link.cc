@@ -381,6 +381,7 @@ void ReplicaLink::FinishSync() {
   event.replid = master_replid_;
   event.offset = offset_;
   event.rdb_has_data = rdb_sniffer_.verdict() == RdbSniffer::Verdict::kData;
+  event.rdb_upstream_data = rdb_sniffer_.verdict() == RdbSniffer::Verdict::kUpstreamData;
   events_.push_back(event);
   eof_tail_.clear();
   parser_.Reset();

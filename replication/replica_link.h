@@ -116,6 +116,9 @@ struct LinkEvent {
   // kSyncComplete: the discarded RDB held data (keys, functions): a replica of ours that loads
   // our empty RDB (a redis-server) would not get it.
   bool rdb_has_data = false;
+  // kSyncComplete: the RDB had no data but says a node above our master dropped some
+  // (kUpstreamDataAux).
+  bool rdb_upstream_data = false;
   LinkError error = LinkError::kNone;  // kRetryLater, kError
   std::string_view text = {};          // kRetryLater, kError
 };

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "protocol/numbers.h"
+#include "replication/rdb_sniffer.h"
 
 namespace herald::repl {
 namespace {
@@ -64,6 +65,22 @@ std::string NoReplid2() { return std::string(kReplIdLength, '0'); }
 uint64_t Crc64(uint64_t crc, std::string_view data) { return Crc64Constexpr(crc, data); }
 
 std::string_view EmptyRdbPayload() { return {kEmptyRdbPayload.data(), kEmptyRdbPayload.size()}; }
+
+std::string_view UpstreamDataRdbPayload() {
+  static const std::string payload = [] {
+    std::string rdb(kRdbHeaderAndEof.substr(0, kRdbHeaderAndEof.size() - 1));  // "REDIS0010"
+    rdb += '\xfa';  // aux field: two strings of 6-bit lengths
+    rdb += static_cast<char>(kUpstreamDataAux.size());
+    rdb += kUpstreamDataAux;
+    rdb += '\x01';
+    rdb += '1';
+    rdb += '\xff';
+    const uint64_t crc = Crc64(0, rdb);
+    for (int i = 0; i < 8; ++i) rdb += static_cast<char>((crc >> (8 * i)) & 0xff);
+    return fmt::format("${}\r\n{}", rdb.size(), rdb);
+  }();
+  return payload;
+}
 
 std::string_view EmptyRdb() { return EmptyRdbPayload().substr(kEmptyRdbFraming.size()); }
 

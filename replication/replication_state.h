@@ -27,6 +27,11 @@ std::string_view EmptyRdb();
 // may stream (that rule only applies to `$EOF:` transfers). The view points at static storage.
 std::string_view EmptyRdbPayload();
 
+// Like EmptyRdbPayload(), with one aux field more, kUpstreamDataAux = "1" (rdb_sniffer.h): what a
+// replica whose master's RDB held data sends its own replicas, so that the whole subtree knows
+// the data was dropped above it. Redis replicas load it as an empty data set.
+std::string_view UpstreamDataRdbPayload();
+
 // A new random replication ID: 40 lowercase hex characters drawn from std::random_device.
 std::string GenerateReplicationId();
 

@@ -388,7 +388,9 @@ void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   // An empty RDB in disk framing: the stream may follow at once (no ACK needed first), and a
   // Redis replica loads it as an empty data set.
   client.Queue(repl::FormatFullResync(state_.replid(), decision.offset));
-  client.Queue(repl::EmptyRdbPayload());
+  // Below a master whose data we dropped, the empty RDB says so (our replicas warn in turn).
+  client.Queue(is_replica() && master_rdb_had_data_ ? repl::UpstreamDataRdbPayload()
+                                                    : repl::EmptyRdbPayload());
   Log(LogLevel::kNotice, "Synchronization with replica {} succeeded", name);
   if (is_replica() && master_rdb_had_data_) {
     Log(LogLevel::kWarning,
@@ -415,7 +417,8 @@ void ReplicationManager::Sync(RespSession& client) {
   client.replica_peer().pre_psync = true;
   AttachReplica(client);
   CreateBacklogIfNeeded();
-  client.Queue(repl::EmptyRdbPayload());
+  client.Queue(is_replica() && master_rdb_had_data_ ? repl::UpstreamDataRdbPayload()
+                                                    : repl::EmptyRdbPayload());
   Log(LogLevel::kNotice, "Synchronization with replica {} succeeded", ReplicaName(client));
 }
 

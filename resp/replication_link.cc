@@ -317,12 +317,17 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
         ++line_generation_;
         OnLinkUp();
         Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
-        master_rdb_had_data_ = event.rdb_has_data;
-        if (master_rdb_had_data_) {
+        master_rdb_had_data_ = event.rdb_has_data || event.rdb_upstream_data;
+        if (event.rdb_has_data) {
           Log(LogLevel::kWarning,
               "The master's RDB holds data (keys or functions), which herald does not keep: a "
               "redis-server replicating from this node gets an empty data set and only the "
               "commands that follow");
+        } else if (event.rdb_upstream_data) {
+          Log(LogLevel::kWarning,
+              "A node above this one in the chain has data (keys or functions) that a herald "
+              "relay dropped: a redis-server replicating from this node gets an empty data set "
+              "and only the commands that follow");
         }
         break;
       case repl::LinkEventKind::kContinue:

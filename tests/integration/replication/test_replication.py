@@ -636,6 +636,34 @@ class InteropTest(ReplicationTestCase):
         self.assertIn("The master's RDB holds data (keys or functions)", hr.log())
         self.assertIn("got an empty data set: this node's master holds data", hr.log())
 
+    def test_relays_further_down_warn_too(self):
+        """redis (with keys) -> herald -> herald -> redis: the second herald never sees the
+        keys, but the first one's empty RDB carries a marker, so it warns as well, and the
+        redis-server at the bottom loads that RDB (checksum and all) as an empty data set."""
+        rm = self.redis()
+        self.assertEqual(rm.admin.cmd("SET", "key", "v"), h.Status(b"OK"))
+        first = self.herald(*replicaof(rm))
+        self.wait_link_up(first)
+        second = self.herald(*replicaof(first))
+        self.wait_link_up(second)
+        bottom = self.redis(*replicaof(second))
+        self.wait_link_up(bottom)
+        sub = self.subscribe(bottom)
+        self.publish_all(rm, ["through"])
+        self.assertEqual(self.read_messages(sub, 1), ["through"])
+        self.assertEqual(bottom.admin.cmd("DBSIZE"), 0)
+        self.assertIn("The master's RDB holds data (keys or functions)", first.log())
+        self.assertIn("A node above this one in the chain has data", second.log())
+        self.assertIn("got an empty data set: this node's master holds data", second.log())
+        self.assertNotIn("Unrecognized RDB", bottom.log())
+        # Without data at the top nobody warns.
+        clean = self.herald()
+        below = self.herald(*replicaof(clean))
+        self.wait_link_up(below)
+        last = self.herald(*replicaof(below))
+        self.wait_link_up(last)
+        self.assertNotIn("chain has data", last.log())
+
 
 class LineReader:
     """Collects a child's output from a pipe and waits for bytes in it."""

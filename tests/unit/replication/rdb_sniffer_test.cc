@@ -71,5 +71,34 @@ TEST_CASE("RdbSniffer: unknown until it knows, invalid for what is not an RDB") 
                                   18)) == RdbSniffer::Verdict::kEmpty);
 }
 
+TEST_CASE("RdbSniffer: the upstream-data aux field of a herald relay") {
+  const std::string_view framed = UpstreamDataRdbPayload();
+  REQUIRE(framed.substr(0, 5) == "$42\r\n");
+  const std::string_view rdb = framed.substr(5);
+  REQUIRE(rdb.size() == 42);
+  // The checksum covers everything before it, as Redis checks on load.
+  uint64_t stored = 0;
+  for (int i = 7; i >= 0; --i) stored = (stored << 8) | static_cast<uint8_t>(rdb[34 + i]);
+  CHECK(stored == Crc64(0, rdb.substr(0, 34)));
+  for (size_t piece : {size_t{1}, size_t{2}, size_t{5}, size_t{1000}}) {
+    CAPTURE(piece);
+    CHECK(SniffInPieces(rdb, piece) == RdbSniffer::Verdict::kUpstreamData);
+  }
+  // Only the key counts, and only all of it.
+  using namespace std::string_view_literals;
+  CHECK(SniffInPieces("REDIS0010\xfa\x01k\x14herald-upstream-data\xff"sv, 2) ==
+        RdbSniffer::Verdict::kEmpty);
+  CHECK(SniffInPieces("REDIS0010\xfa\x14herald-upstream-datx\x01"
+                      "1\xff"sv,
+                      3) == RdbSniffer::Verdict::kEmpty);
+  CHECK(SniffInPieces("REDIS0010\xfa\x06herald\x01"
+                      "1\xff"sv,
+                      1) == RdbSniffer::Verdict::kEmpty);
+  // Data after the marker is data.
+  CHECK(SniffInPieces("REDIS0010\xfa\x14herald-upstream-data\x01"
+                      "1\xfe\x00"sv,
+                      4) == RdbSniffer::Verdict::kData);
+}
+
 }  // namespace
 }  // namespace herald::repl
