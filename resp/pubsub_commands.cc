@@ -162,16 +162,23 @@ bool ForwardPublish(RespSession& client, SubKind kind, CommandArgs args) {
     ReplyError(client, "ERR publish cannot be forwarded inside MULTI");
     return true;
   }
-  std::string error = forwarder->Forward(
-      kind, args[1], args[2], false, &client, [&client](const broker::PublishForwarder::Result& r) {
-        client.Unblock(r.error.empty() ? fmt::format(":{}\r\n", r.receivers)
-                                       : fmt::format("-{}\r\n", ErrorLine(r.error)));
-      });
-  if (!error.empty()) {
-    ReplyError(client, "ERR " + error);
-    return true;
+  // The reply waits for the master's; later commands of this client may run meanwhile (a
+  // pipeline of publishes is forwarded as one), their replies queued behind it.
+  broker::PublishForwarder::Done done;
+  uint64_t slot = 0;
+  const bool silent = client.reply_mode() != ReplyMode::kOn;  // CLIENT REPLY OFF / SKIP
+  if (!silent) {
+    slot = client.ReserveReply();
+    done = [&client, slot](const broker::PublishForwarder::Result& r) {
+      client.FillReply(slot, r.error.empty() ? fmt::format(":{}\r\n", r.receivers)
+                                             : fmt::format("-{}\r\n", ErrorLine(r.error)));
+    };
   }
-  client.Block();
+  std::string error = forwarder->Forward(kind, args[1], args[2], false, &client, std::move(done));
+  if (!error.empty()) {
+    if (!silent) client.FillReply(slot, {});
+    ReplyError(client, "ERR " + error);
+  }
   return true;
 }
 

@@ -57,8 +57,39 @@ bool RespSession::idle_timeout_applies() const {
 void RespSession::Unblock(std::string_view reply) {
   if (!blocked_) return;
   blocked_ = false;
-  if (reply_mode_ == ReplyMode::kOn) Queue(reply);
+  if (reply_mode_ == ReplyMode::kOn) EmitReply(reply);
   ResumeInput();
+}
+
+void RespSession::EmitReply(std::string_view reply) {
+  if (!replies_waiting()) {
+    Queue(reply);
+  } else if (!reply.empty()) {
+    reply_slots_->push_back({.ready = true, .bytes = std::string(reply)});
+  }
+}
+
+uint64_t RespSession::ReserveReply() {
+  if (reply_slots_ == nullptr) reply_slots_ = std::make_unique<ReplySlots>();
+  reply_slots_->push_back({});
+  return reply_slots_->first + reply_slots_->size() - 1;
+}
+
+void RespSession::FillReply(uint64_t slot, std::string_view reply) {
+  if (reply_slots_ == nullptr || slot < reply_slots_->first ||
+      slot - reply_slots_->first >= reply_slots_->size()) {
+    return;
+  }
+  ReplySlot& entry = (*reply_slots_)[static_cast<size_t>(slot - reply_slots_->first)];
+  entry.ready = true;
+  entry.bytes.assign(reply);
+  const bool was_full = reply_slots_->size() >= kMaxReplySlots;
+  while (!reply_slots_->empty() && reply_slots_->front().ready) {
+    Queue(reply_slots_->front().bytes);
+    reply_slots_->pop_front();
+    ++reply_slots_->first;
+  }
+  if (was_full && reply_slots_->size() < kMaxReplySlots) ResumeInput();
 }
 
 void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
@@ -78,7 +109,8 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
 
 size_t RespSession::ProcessInput(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && !closing() && !close_after_reply() && !blocked_ && !postponed_) {
+  while (used < data.size() && !closing() && !close_after_reply() && !blocked_ && !postponed_ &&
+         (reply_slots_ == nullptr || reply_slots_->size() < kMaxReplySlots)) {
     parser_.limits().unauthenticated = !authenticated_;
     parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;
     size_t consumed = 0;
@@ -90,7 +122,7 @@ size_t RespSession::ProcessInput(std::string_view data) {
       std::string line = "-ERR ";
       line.append(parser_.error());
       line.append("\r\n");
-      Queue(line);
+      EmitReply(line);
       ++server_->stats().error_replies;
       front_->command_stats().RecordError(line.substr(1));
       CloseAfterReply();
@@ -146,7 +178,7 @@ void RespSession::FinishCommand() {
   }
   // CLIENT REPLY OFF/SKIP drop the command's own reply; pushes were queued already. EXEC
   // applied them to its array element by element (reply_filtered_).
-  if (reply_mode_ == ReplyMode::kOn || reply_filtered_) Queue(reply);
+  if (reply_mode_ == ReplyMode::kOn || reply_filtered_) EmitReply(reply);
   reply_filtered_ = false;
   switch (reply_mode_) {
     case ReplyMode::kOn:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <set>
 #include <string>
@@ -137,6 +138,16 @@ class RespSession : public server::Connection, public broker::Subscriber {
   void Block() { blocked_ = true; }
   void Unblock(std::string_view reply);
 
+  // Replies that come later (a publish forwarded to our master, resp/forwarding.h): a client may
+  // pipeline such commands; each reserves its reply's place, and the replies of the commands
+  // after it wait behind it, so the client gets every reply in the order of its commands. At
+  // most kMaxReplySlots wait; then the client's input waits until they are answered.
+  static constexpr size_t kMaxReplySlots = 128;
+  uint64_t ReserveReply();
+  // `reply` (complete RESP, or empty for none) for the slot ReserveReply() gave.
+  void FillReply(uint64_t slot, std::string_view reply);
+  bool replies_waiting() const { return reply_slots_ != nullptr && !reply_slots_->empty(); }
+
   // CLIENT LIST's qbuf and argv-mem: while a command runs, the unprocessed input including the
   // request being run and the bytes of its arguments; otherwise the input kept for later and 0.
   size_t query_buffer_bytes() const { return running_ ? running_input_bytes_ : input_buffered(); }
@@ -219,6 +230,17 @@ class RespSession : public server::Connection, public broker::Subscriber {
   LinkRole link_role_ = LinkRole::kClient;
   std::unique_ptr<ReplicaPeer> replica_peer_;
   int64_t write_offset_ = 0;
+  // A reply, or the place of one still to come.
+  struct ReplySlot {
+    bool ready = false;
+    std::string bytes;
+  };
+  struct ReplySlots : std::deque<ReplySlot> {
+    uint64_t first = 0;  // the slot number of front()
+  };
+  // Queues `reply`, or puts it behind the replies still to come.
+  void EmitReply(std::string_view reply);
+  std::unique_ptr<ReplySlots> reply_slots_;  // created at the first ReserveReply()
   bool blocked_ = false;
   bool postponed_ = false;
   bool monitor_ = false;

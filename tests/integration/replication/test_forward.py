@@ -19,6 +19,8 @@ from replication.test_replication import (HAVE_REDIS, ReplicationTestCase, repli
                                           sub_readable)
 
 NO_LINK = "ERR publish cannot be forwarded: no link with the master"
+TOO_MANY = ("ERR publish cannot be forwarded: too many publishes waiting for the master "
+            "(replica-publish-max-inflight)")
 
 
 class LocalByDefaultTest(ReplicationTestCase):
@@ -107,19 +109,45 @@ class ForwardTest(ReplicationTestCase):
         self.assertEqual(self.publish_all(r, ["warm"]), [0])
         os.kill(m.pid, signal.SIGSTOP)
         self.addCleanup(lambda: m.alive() and os.kill(m.pid, signal.SIGCONT))
-        waiting = []
-        for i in range(2):
-            c = r.connect()
-            self.addCleanup(c.close)
-            c.send(encode("PUBLISH", self.ch, f"w{i}"))
-            waiting.append(c)
-        h.wait_until(lambda: "blocked_clients:2" in r.admin.cmd("INFO", "clients").decode(),
-                     message="two publishers waiting")
-        self.assertEqual(self.publish_all(r, ["third"]), [h.RespError(
-            "ERR publish cannot be forwarded: too many publishes waiting for the master "
-            "(replica-publish-max-inflight)")])
+        c = r.connect()
+        self.addCleanup(c.close)
+        cid = c.cmd("CLIENT", "ID")
+        # One write: the first two wait for the master, the third is refused at once, and its
+        # error still comes after their replies.
+        c.send(b"".join(encode("PUBLISH", self.ch, x) for x in ("w0", "w1", "third")))
+
+        def all_read():
+            entry = r.admin.cmd("CLIENT", "LIST", "ID", cid).decode()
+            return " cmd=publish " in entry and " qbuf=0 " in entry
+        h.wait_until(all_read, message="the three publishes run")
         os.kill(m.pid, signal.SIGCONT)
-        self.assertEqual([c.read_reply() for c in waiting], [0, 0])
+        self.assertEqual([c.read_reply() for _ in range(3)], [0, 0, h.RespError(TOO_MANY)])
+
+    def test_pipelined_replies_keep_their_order(self):
+        m = self.node()
+        r = self.forwarding(m)
+        sub = self.subscribe(r)
+        c = r.connect()
+        self.addCleanup(c.close)
+        batch = []
+        for i in range(1000):
+            batch.append(encode("PUBLISH", self.ch, f"p{i}"))
+            if i % 100 == 0:
+                batch.append(encode("ECHO", f"e{i}"))
+        c.send(b"".join(batch))
+        replies = [c.read_reply() for _ in range(1010)]
+        expected = []
+        for i in range(1000):
+            expected.append(0)
+            if i % 100 == 0:
+                expected.append(f"e{i}".encode())
+        self.assertEqual(replies, expected)
+        self.assertEqual(self.read_messages(sub, 1000), seq("p", 1000))
+        # CLIENT REPLY OFF silences forwarded publishes too.
+        c.send(encode("CLIENT", "REPLY", "OFF") + encode("PUBLISH", self.ch, "quiet") +
+               encode("CLIENT", "REPLY", "ON"))
+        self.assertEqual(c.read_reply(), h.Status(b"OK"))
+        self.assertEqual(self.read_messages(sub, 1), ["quiet"])
 
     def test_inside_multi_is_refused(self):
         m = self.node()
