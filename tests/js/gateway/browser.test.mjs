@@ -18,7 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { IS_REDIS, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
+import { IS_REDIS, rawCommand, startServer, uniqueName, waitUntil, withTimeout } from '../harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB_DIR = path.resolve(HERE, '..', '..', '..', 'web');
@@ -320,6 +320,38 @@ describe('browser', { skip: NO_BROWSER }, () => {
     assert.deepEqual((await messageTexts(bob)).map((m) => `${m.from}: ${m.text}`),
                      ['alice: hi bob', 'bob: hi alice <b>not bold</b>']);
     assert.equal(await alice.locator('#messages b').count(), 0); // text, never markup
+    assert.deepEqual([...alice.errors, ...bob.errors], []);
+  });
+
+  test('two pages on two replicas of one master chat with each other', { skip: HERALD_ONLY },
+       async (t) => {
+    // Each page talks to the gateway of its own replica; what either types goes up to the
+    // master and comes down to both (resp/forwarding.h).
+    const replicas = [];
+    for (let i = 0; i < 2; i++) {
+      const node = await startServer(['--replicaof', '127.0.0.1', String(server.port),
+                                      '--repl-ping-replica-period', '3600'], { gateway: true });
+      t.after(() => node.stop());
+      await waitUntil(async () => (await rawCommand(node, ['INFO', 'replication'],
+                                                    (b) => b.includes('master_link_status')))
+        .includes('master_link_status:up'), { message: 'replica link up' });
+      replicas.push(node);
+    }
+    const channel = uniqueName('room');
+    const context = await newContext(t);
+    const at = (node) => `http://127.0.0.1:${node.gatewayPort}/?channel=${encodeURIComponent(channel)}`;
+    const alice = await openPage(t, context, at(replicas[0]));
+    const bob = await openPage(t, context, at(replicas[1]));
+    await waitState(alice, 'open');
+    await waitState(bob, 'open');
+    await say(alice, 'alice', 'hi from the first replica');
+    await waitMessage(bob, 'hi from the first replica', 'alice');
+    await say(bob, 'bob', 'hi from the second');
+    await waitMessage(alice, 'hi from the second', 'bob');
+    for (const page of [alice, bob]) {
+      assert.deepEqual((await messageTexts(page)).map((m) => `${m.from}: ${m.text}`),
+                       ['alice: hi from the first replica', 'bob: hi from the second']);
+    }
     assert.deepEqual([...alice.errors, ...bob.errors], []);
   });
 
