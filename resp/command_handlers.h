@@ -10,6 +10,9 @@
 
 #include "resp/commands.h"
 
+namespace herald::broker {
+struct AclCatalog;
+}
 namespace herald::server {
 class Server;
 }
@@ -65,13 +68,19 @@ void ClientTrackingInfoCommand(RespSession& client, CommandArgs args);
 // One CLIENT LIST / CLIENT INFO line, with Redis 7's fields in Redis's order (ends in "\n").
 std::string ClientLine(RespSession& client);
 
-// acl_commands.cc
+// acl_check.cc
+// Every command and subcommand name of Redis 7.0, for ACL rules (broker/acl.h).
+const broker::AclCatalog& RedisAclCatalog();
+// Records a denial in ACL LOG (context "multi" inside a transaction).
+void LogAclDenial(RespSession& client, std::string_view reason, std::string_view object,
+                  std::string_view username);
+// The whole file at `path`; false if it cannot be opened.
+bool ReadAclFile(const std::string& path, std::string* text);
 // Builds the ACL users from the configuration (user lines or aclfile, acl-pubsub-default,
 // requirepass); false with Redis's message on a bad one.
 bool BuildUsers(server::Server& server, std::string* error);
 // requirepass is the default user's password: applies a CONFIG SET of it.
 void SyncRequirepass(server::Server& server);
-void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
 // Logs `client` in as `user` if the password is right and the user is on; otherwise logs the
 // failure in ACL LOG and returns false.
 bool AclAuthenticate(RespSession& client, std::string_view user, std::string_view password);
@@ -93,6 +102,8 @@ AclVerdict AclCheckCommand(RespSession& client, const Command& top, const Comman
                            CommandArgs args);
 // "NOPERM this user has no permissions to run the '<full name>' command".
 std::string AclCommandDeniedError(const Command& top, const Command* sub);
+// acl_commands.cc
+void AclCommand(RespSession& client, CommandArgs args);  // every ACL subcommand
 inline constexpr std::string_view kAclKeyDeniedError =
     "NOPERM this user has no permissions to access one of the keys used as arguments";
 inline constexpr std::string_view kAclChannelDeniedError =
