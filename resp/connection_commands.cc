@@ -146,7 +146,7 @@ void EchoCommand(RespSession& client, CommandArgs args) { client.reply().Bulk(ar
 
 void QuitCommand(RespSession& client, CommandArgs /*args*/) {
   client.reply().SimpleString("OK");
-  client.CloseAfterReply();
+  client.CloseAfterReplies();
 }
 
 void ResetCommand(RespSession& client, CommandArgs /*args*/) {
@@ -393,7 +393,7 @@ void ClientKillCommand(RespSession& client, CommandArgs args) {
   }
   for (RespSession* victim : victims) {
     if (victim == &client) {
-      client.CloseAfterReply();  // the reply above still goes out
+      client.CloseAfterReplies();  // the reply above still goes out
     } else {
       victim->CloseAsap("by CLIENT KILL");
     }

@@ -89,7 +89,19 @@ void RespSession::FillReply(uint64_t slot, std::string_view reply) {
     reply_slots_->pop_front();
     ++reply_slots_->first;
   }
-  if (was_full && reply_slots_->size() < kMaxReplySlots) ResumeInput();
+  if (close_when_answered_ && reply_slots_->empty()) {
+    CloseAfterReply();
+  } else if (was_full && reply_slots_->size() < kMaxReplySlots) {
+    ResumeInput();
+  }
+}
+
+void RespSession::CloseAfterReplies() {
+  if (replies_waiting()) {
+    close_when_answered_ = true;
+  } else {
+    CloseAfterReply();
+  }
 }
 
 void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
@@ -109,7 +121,8 @@ void RespSession::Deliver(const Delivery& delivery, FrameCache& frames) {
 
 size_t RespSession::ProcessInput(std::string_view data) {
   size_t used = 0;
-  while (used < data.size() && !closing() && !close_after_reply() && !blocked_ && !postponed_ &&
+  while (used < data.size() && !closing() && !close_after_reply() && !close_when_answered_ &&
+         !blocked_ && !postponed_ &&
          (reply_slots_ == nullptr || reply_slots_->size() < kMaxReplySlots)) {
     parser_.limits().unauthenticated = !authenticated_;
     parser_.limits().max_bulk_len = server_->config().proto_max_bulk_len;

@@ -147,6 +147,9 @@ class RespSession : public server::Connection, public broker::Subscriber {
   // `reply` (complete RESP, or empty for none) for the slot ReserveReply() gave.
   void FillReply(uint64_t slot, std::string_view reply);
   bool replies_waiting() const { return reply_slots_ != nullptr && !reply_slots_->empty(); }
+  // QUIT, CLIENT KILL of itself: closes once the replies still to come went out, and runs no
+  // further command meanwhile.
+  void CloseAfterReplies();
 
   // CLIENT LIST's qbuf and argv-mem: while a command runs, the unprocessed input including the
   // request being run and the bytes of its arguments; otherwise the input kept for later and 0.
@@ -241,6 +244,7 @@ class RespSession : public server::Connection, public broker::Subscriber {
   // Queues `reply`, or puts it behind the replies still to come.
   void EmitReply(std::string_view reply);
   std::unique_ptr<ReplySlots> reply_slots_;  // created at the first ReserveReply()
+  bool close_when_answered_ = false;         // CloseAfterReplies() waits for reply_slots_
   bool blocked_ = false;
   bool postponed_ = false;
   bool monitor_ = false;

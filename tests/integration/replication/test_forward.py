@@ -143,6 +143,13 @@ class ForwardTest(ReplicationTestCase):
                 expected.append(f"e{i}".encode())
         self.assertEqual(replies, expected)
         self.assertEqual(self.read_messages(sub, 1000), seq("p", 1000))
+        # QUIT waits for the replies before it.
+        q = r.connect()
+        self.addCleanup(q.close)
+        q.send(b"".join(encode("PUBLISH", self.ch, f"q{i}") for i in range(3)) + encode("QUIT"))
+        self.assertEqual([q.read_reply() for _ in range(4)], [0, 0, 0, h.Status(b"OK")])
+        self.assertEqual(q.read_until_eof(), b"")
+        self.assertEqual(self.read_messages(sub, 3), seq("q", 3))
         # CLIENT REPLY OFF silences forwarded publishes too.
         c.send(encode("CLIENT", "REPLY", "OFF") + encode("PUBLISH", self.ch, "quiet") +
                encode("CLIENT", "REPLY", "ON"))
