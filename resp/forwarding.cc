@@ -170,11 +170,22 @@ size_t PublishForwarding::OnReplies(ForwardConnection* connection, std::string_v
     std::string_view line = data.substr(used, end - used);
     used = end + 2;
     if (handshake_replies_ > 0) {
+      // AUTH's reply (if we sent one), then CLIENT SETNAME's.
+      const bool is_auth = handshake_replies_ == 2;
       --handshake_replies_;
       if (!line.empty() && line[0] == '-') {
-        Log(LogLevel::kWarning, "Unable to AUTH to MASTER for forwarded publishes: {}",
-            line.substr(1));
-        failed = true;
+        if (is_auth) {
+          Log(LogLevel::kWarning, "Unable to AUTH to MASTER for forwarded publishes: {}",
+              line.substr(1));
+          failed = true;
+        } else {
+          // Publishing still works; a Herald relay above us just cannot tell this connection
+          // from a client's, so it forwards further only with its own replica-publish forward.
+          Log(LogLevel::kWarning,
+              "Unable to name the forwarded publishes' connection {} on the MASTER (masteruser "
+              "needs +client|setname): {}",
+              kForwardClientName, line.substr(1));
+        }
       }
       continue;
     }

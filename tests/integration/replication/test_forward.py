@@ -179,6 +179,19 @@ class ForwardTest(ReplicationTestCase):
         names = m.admin.cmd("CLIENT", "LIST").decode()
         self.assertIn("name=herald-forward", names)
 
+    def test_the_masters_acl_applies_to_masteruser(self):
+        m = self.node("--user", "repl", "on", ">pw", "+psync", "+replconf", "+ping",
+                      "--user", "fwd", "on", ">pw", "+psync", "+replconf", "+ping", "+publish",
+                      "+client|setname", "&*")
+        bare = self.forwarding(m, "--masteruser", "repl", "--masterauth", "pw")
+        self.assertEqual(self.publish_all(bare, ["refused"]), [h.RespError(
+            "NOPERM this user has no permissions to run the 'publish' command")])
+        self.assertIn("Unable to name the forwarded publishes' connection", bare.log())
+        full = self.forwarding(m, "--masteruser", "fwd", "--masterauth", "pw")
+        sub = self.subscribe(full)
+        self.assertEqual(self.publish_all(full, ["allowed"]), [0])
+        self.assertEqual(self.read_messages(sub, 1), ["allowed"])
+
     def test_promoted_replica_publishes_itself(self):
         m = self.node()
         r = self.forwarding(m)
