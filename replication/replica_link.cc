@@ -39,6 +39,7 @@ ReplicaLink::ReplicaLink(ReplicaLinkConfig config)
 void ReplicaLink::Start(const PsyncRequest& request, int64_t now_ms) {
   state_ = LinkState::kAwaitPong;
   requested_replid_ = request.replid;
+  requested_failover_ = request.failover && !request.replid.empty();
   master_replid_ = request.replid;
   offset_ = request.replid.empty() ? -1 : request.offset;
   last_io_ms_ = now_ms;
@@ -222,7 +223,12 @@ void ReplicaLink::HandleLine(std::string_view line) {
       if (requested_replid_.empty()) {
         SendCommand({"PSYNC", "?", "-1"});
       } else {
-        SendCommand({"PSYNC", requested_replid_, fmt::format("{}", offset_ + 1)});
+        const std::string offset = fmt::format("{}", offset_ + 1);
+        if (requested_failover_) {
+          SendCommand({"PSYNC", requested_replid_, offset, "FAILOVER"});
+        } else {
+          SendCommand({"PSYNC", requested_replid_, offset});
+        }
       }
       state_ = LinkState::kAwaitPsyncReply;
       return;

@@ -40,6 +40,9 @@ struct PsyncRequest {
   // The last offset we processed (the backlog's master_repl_offset); PSYNC sends offset + 1,
   // the first byte we lack. Ignored when replid is empty.
   int64_t offset = -1;
+  // FAILOVER handoff (Redis's PSYNC <replid> <offset> FAILOVER): a master handing over to this
+  // replica asks it to become the master first. Only with a replid.
+  bool failover = false;
 };
 
 // The connection's progress. Every state but kIdle and kClosed is waiting for the master.
@@ -269,6 +272,7 @@ class ReplicaLink {
   ReplicaLinkConfig config_;
   LinkState state_ = LinkState::kIdle;
   std::string requested_replid_;
+  bool requested_failover_ = false;
   std::string master_replid_;
   int64_t offset_ = -1;
   int64_t last_io_ms_ = 0;

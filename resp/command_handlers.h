@@ -130,6 +130,7 @@ void SyncCommand(RespSession& client, CommandArgs args);
 void ReplconfCommand(RespSession& client, CommandArgs args);
 void ReplicaOfCommand(RespSession& client, CommandArgs args);
 void RoleCommand(RespSession& client, CommandArgs args);
+void FailoverCommand(RespSession& client, CommandArgs args);
 void WaitCommand(RespSession& client, CommandArgs args);
 
 // multi_commands.cc

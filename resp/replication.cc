@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -310,6 +311,26 @@ std::string ReplicationManager::ReplicaName(const RespSession& replica) const {
 //   +FULLRESYNC <replid> <offset> then an empty RDB, then the stream from <offset> + 1.
 void ReplicationManager::Psync(RespSession& client, CommandArgs args) {
   if (client.link_role() != LinkRole::kClient) return;
+  // FAILOVER's handoff: our master, now paused and a replica of ours, asks us to take over from
+  // the history we share; the PSYNC itself then continues as any other.
+  if (args.size() > 3 && EqualsIgnoreCase(args[3], "failover")) {
+    Log(LogLevel::kWarning, "Failover request received for replid {}.", args[1]);
+    if (!is_replica()) {
+      ReplyError(client, "ERR PSYNC FAILOVER can't be sent to a master.");
+      return;
+    }
+    if (!EqualsIgnoreCase(args[1], state_.replid())) {
+      ReplyError(client, "ERR PSYNC FAILOVER replid must match my replid.");
+      return;
+    }
+    UnsetMaster();
+    Log(LogLevel::kNotice, "MASTER MODE enabled (failover request from 'id={} addr={}')",
+        client.id(), client.peer());
+  }
+  if (failover_state_ != FailoverState::kNone) {
+    ReplyError(client, "NOMASTERLINK Can't SYNC while failing over");
+    return;
+  }
   if (is_replica() && !master_link_up()) {
     ReplyError(client, kNoMasterLink);
     return;
@@ -461,6 +482,7 @@ void ReplicationManager::Replconf(RespSession& client, CommandArgs args) {
       if (offset > peer.ack_offset) peer.ack_offset = offset;
       peer.ack_ms = server_->now_ms();
       if (!waiters_.empty()) CheckWaiters(false);
+      UpdateFailoverStatus();
       return;
     } else if (EqualsIgnoreCase(option, "getack")) {
       // Our master asks through the stream, which the link answers itself; from anyone else it
@@ -547,6 +569,163 @@ void ReplicationManager::Wait(RespSession& client, CommandArgs args) {
   ArmWaitTimer();
 }
 
+// ---------------------------------------------------------------------------------------------
+// FAILOVER (Redis 7.0's failoverCommand; the replies and their order are Redis's)
+
+void ReplicationManager::Failover(RespSession& client, CommandArgs args) {
+  if (args.size() == 2 && EqualsIgnoreCase(args[1], "abort")) {
+    if (failover_state_ == FailoverState::kNone) {
+      ReplyError(client, "ERR No failover in progress.");
+      return;
+    }
+    AbortFailover("Failover manually aborted");
+    client.reply().SimpleString("OK");
+    return;
+  }
+  int64_t timeout = 0;
+  bool force = false;
+  int64_t port = 0;
+  bool have_host = false;
+  std::string host;
+  for (size_t j = 1; j < args.size(); ++j) {
+    if (EqualsIgnoreCase(args[j], "timeout") && j + 1 < args.size() && timeout == 0) {
+      if (!protocol::ParseInt64(args[j + 1], &timeout)) {
+        ReplyError(client, protocol::errors::kNotInteger);
+        return;
+      }
+      if (timeout <= 0) {
+        ReplyError(client, "ERR FAILOVER timeout must be greater than 0");
+        return;
+      }
+      ++j;
+    } else if (EqualsIgnoreCase(args[j], "to") && j + 2 < args.size() && !have_host) {
+      if (!protocol::ParseInt64(args[j + 2], &port)) {
+        ReplyError(client, protocol::errors::kNotInteger);
+        return;
+      }
+      host.assign(args[j + 1]);
+      have_host = true;
+      j += 2;
+    } else if (EqualsIgnoreCase(args[j], "force") && !force) {
+      force = true;
+    } else {
+      ReplyError(client, protocol::errors::kSyntax);
+      return;
+    }
+  }
+  if (failover_state_ != FailoverState::kNone) {
+    ReplyError(client, "ERR FAILOVER already in progress.");
+    return;
+  }
+  if (is_replica()) {
+    ReplyError(client, "ERR FAILOVER is not valid when server is a replica.");
+    return;
+  }
+  if (replicas_.empty()) {
+    ReplyError(client, "ERR FAILOVER requires connected replicas.");
+    return;
+  }
+  if (force && (timeout == 0 || !have_host)) {
+    ReplyError(client,
+               "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+    return;
+  }
+  failover_host_.clear();
+  failover_port_ = 0;
+  if (have_host) {
+    RespSession* replica = FindReplica(host, port);
+    if (replica == nullptr) {
+      ReplyError(client, "ERR FAILOVER target HOST and PORT is not a replica.");
+      return;
+    }
+    // Our replicas are online from their PSYNC reply on, except pre-PSYNC ones, which cannot
+    // ACK and so can never be caught up.
+    if (replica->replica_peer().pre_psync) {
+      ReplyError(client, "ERR FAILOVER target replica is not online.");
+      return;
+    }
+    failover_host_ = host;
+    failover_port_ = port;
+    Log(LogLevel::kNotice, "FAILOVER requested to {}:{}.", host, port);
+  } else {
+    Log(LogLevel::kNotice, "FAILOVER requested to any replica.");
+  }
+  failover_end_ms_ = timeout > 0 ? server_->now_ms() + static_cast<uint64_t>(timeout) : 0;
+  failover_force_ = force;
+  failover_state_ = FailoverState::kWaitForSync;
+  // CLIENT PAUSE WRITE until the failover ends: PUBLISH waits, so the stream stops growing and a
+  // replica can catch up. Ask for ACKs now rather than at the replicas' next second.
+  front_->Pause(UINT64_MAX, PauseType::kWrite);
+  AppendToStream(kGetAckCommand);
+  client.reply().SimpleString("OK");
+}
+
+RespSession* ReplicationManager::FindReplica(std::string_view host, int64_t port) const {
+  for (RespSession* replica : replicas_) {
+    if (EqualsIgnoreCase(ReplicaIp(*replica), host) &&
+        replica->replica_peer().listening_port == port) {
+      return replica;
+    }
+  }
+  return nullptr;
+}
+
+// From the cron (once a second) and on every ACK while waiting.
+void ReplicationManager::UpdateFailoverStatus() {
+  if (failover_state_ != FailoverState::kWaitForSync) return;
+  if (failover_end_ms_ != 0 && failover_end_ms_ <= server_->now_ms()) {
+    if (failover_force_) {
+      Log(LogLevel::kNotice, "FAILOVER to {}:{} time out exceeded, failing over.", failover_host_,
+          failover_port_);
+      failover_state_ = FailoverState::kInProgress;
+      SetMaster(failover_host_, static_cast<int>(failover_port_));
+    } else {
+      AbortFailover("Replica never caught up before timeout");
+    }
+    return;
+  }
+  const int64_t offset = backlog_.master_repl_offset();
+  RespSession* caught_up = nullptr;
+  if (!failover_host_.empty()) {
+    RespSession* replica = FindReplica(failover_host_, failover_port_);
+    if (replica != nullptr && replica->replica_peer().ack_offset == offset) caught_up = replica;
+  } else {
+    for (RespSession* replica : replicas_) {
+      if (replica->replica_peer().ack_offset == offset) {
+        caught_up = replica;
+        failover_host_ = ReplicaIp(*replica);
+        failover_port_ = replica->replica_peer().listening_port;
+        break;
+      }
+    }
+  }
+  if (caught_up == nullptr) return;
+  failover_state_ = FailoverState::kInProgress;
+  Log(LogLevel::kNotice, "Failover target {}:{} is synced, failing over.", failover_host_,
+      failover_port_);
+  SetMaster(failover_host_, static_cast<int>(failover_port_));
+}
+
+void ReplicationManager::ClearFailoverState() {
+  failover_state_ = FailoverState::kNone;
+  failover_host_.clear();
+  failover_port_ = 0;
+  failover_end_ms_ = 0;
+  failover_force_ = false;
+  front_->Unpause();
+}
+
+void ReplicationManager::AbortFailover(std::string_view why) {
+  if (failover_state_ == FailoverState::kNone) return;
+  if (!failover_host_.empty()) {
+    Log(LogLevel::kNotice, "FAILOVER to {}:{} aborted: {}", failover_host_, failover_port_, why);
+  } else {
+    Log(LogLevel::kNotice, "FAILOVER to any replica aborted: {}", why);
+  }
+  if (failover_state_ == FailoverState::kInProgress) UnsetMaster();
+  ClearFailoverState();
+}
+
 size_t ReplicationManager::CountAcks(int64_t offset) const {
   return static_cast<size_t>(std::count_if(replicas_.begin(), replicas_.end(), [&](auto* r) {
     return r->replica_peer().ack_offset >= offset;
@@ -623,6 +802,7 @@ void ReplicationManager::OnSessionClosing(RespSession* session) {
 // Cron
 
 void ReplicationManager::Cron() {
+  UpdateFailoverStatus();
   ++cron_ticks_;
   SaveState();
   const uint64_t now = server_->now_ms();
@@ -646,7 +826,10 @@ void ReplicationManager::Cron() {
   }
 
   // Master side. Only a top master pings: an intermediate forwards its master's pings.
+  // As Redis, no PING while a FAILOVER with a TIMEOUT waits: it would move the offset the
+  // replicas must reach.
   if (!is_replica() && !replicas_.empty() &&
+      !(failover_state_ == FailoverState::kWaitForSync && failover_end_ms_ != 0) &&
       cron_ticks_ % static_cast<uint64_t>(std::max(cfg.repl_ping_replica_period, 1)) == 0) {
     AppendToStream(kPingCommand);
   }
@@ -759,7 +942,10 @@ void ReplicationManager::WriteInfo(std::string* out) const {
                    ReplicaIp(*replica), peer.listening_port, peer.ack_offset,
                    (now - peer.ack_ms) / 1000);
   }
-  field("master_failover_state", "no-failover");
+  field("master_failover_state", failover_state_ == FailoverState::kNone ? "no-failover"
+                                 : failover_state_ == FailoverState::kWaitForSync
+                                     ? "waiting-for-sync"
+                                     : "failover-in-progress");
   field("master_replid", state_.replid());
   field("master_replid2", state_.replid2());
   field("master_repl_offset", backlog_.master_repl_offset());
@@ -792,6 +978,10 @@ void ReplicaOfCommand(RespSession& client, CommandArgs args) {
 
 void RoleCommand(RespSession& client, CommandArgs /*args*/) {
   client.front().replication().Role(client);
+}
+
+void FailoverCommand(RespSession& client, CommandArgs args) {
+  client.front().replication().Failover(client, args);
 }
 
 void WaitCommand(RespSession& client, CommandArgs args) {

@@ -98,6 +98,9 @@ class ReplicationManager final : public broker::MessageIdSource {
   void ReplicaOf(RespSession& client, CommandArgs args);
   void Role(RespSession& client);
   void Wait(RespSession& client, CommandArgs args);
+  // FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms], as Redis 7.0's failoverCommand.
+  void Failover(RespSession& client, CommandArgs args);
+  bool failover_in_progress() const { return failover_state_ != FailoverState::kNone; }
   // EXEC propagating more than one PUBLISH / SPUBLISH: as Redis 7.0, a master wraps them in
   // MULTI ... EXEC in the stream. BeginTransaction() appends MULTI and returns true if this node
   // feeds a stream (a master keeping one); EndTransaction() then appends EXEC, unless the stream
@@ -126,6 +129,11 @@ class ReplicationManager final : public broker::MessageIdSource {
     kConnecting,  // TCP connect in progress
     kLinked,      // connected: link_->state() says how far the handshake is
   };
+
+  // Redis's failover_state: kWaitForSync while writes are paused and we wait for a replica's
+  // ACK to reach our offset; kInProgress once we are a replica of the target and our PSYNC
+  // FAILOVER is on its way.
+  enum class FailoverState : uint8_t { kNone, kWaitForSync, kInProgress };
 
   // A client blocked in WAIT.
   struct Waiter {
@@ -162,6 +170,12 @@ class ReplicationManager final : public broker::MessageIdSource {
   // the ID or offset moved.
   void LoadSavedState();
   void SaveState();
+
+  // Failover (Redis's updateFailoverStatus, clearFailoverState, abortFailover).
+  void UpdateFailoverStatus();
+  void ClearFailoverState();
+  void AbortFailover(std::string_view why);
+  RespSession* FindReplica(std::string_view host, int64_t port) const;
 
   size_t CountAcks(int64_t offset) const;
   void CheckWaiters(bool timeouts_only);
@@ -219,6 +233,11 @@ class ReplicationManager final : public broker::MessageIdSource {
   uint64_t reconnect_delay_ms_ = 0;
 
   // Master side.
+  FailoverState failover_state_ = FailoverState::kNone;
+  std::string failover_host_;  // empty: any replica that catches up
+  int64_t failover_port_ = 0;
+  uint64_t failover_end_ms_ = 0;  // 0: no TIMEOUT
+  bool failover_force_ = false;
   uint64_t cron_ticks_ = 0;
   uint64_t no_replicas_since_ms_ = 0;
 

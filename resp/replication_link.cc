@@ -89,6 +89,10 @@ void MasterConnection::OnConnected() { manager_->OnMasterConnected(this); }
 // REPLICAOF and the replica side
 
 void ReplicationManager::ReplicaOf(RespSession& client, CommandArgs args) {
+  if (failover_state_ != FailoverState::kNone) {
+    ReplyError(client, "ERR REPLICAOF not allowed while failing over.");
+    return;
+  }
   if (EqualsIgnoreCase(args[1], "no") && EqualsIgnoreCase(args[2], "one")) {
     if (is_replica()) {
       UnsetMaster();
@@ -231,6 +235,7 @@ void ReplicationManager::OnMasterConnected(MasterConnection* connection) {
     request.replid = state_.replid();
     request.offset = backlog_.master_repl_offset();
   }
+  request.failover = failover_state_ == FailoverState::kInProgress;
   requested_replid_ = request.replid;
   requested_offset_ = request.offset;
   Log(LogLevel::kNotice, "MASTER <-> REPLICA sync started");
@@ -316,6 +321,8 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
         line_start_ = event.offset;
         ++line_generation_;
         OnLinkUp();
+        // A full resync is not what a FAILOVER expects, but it is a working link all the same.
+        if (failover_state_ == FailoverState::kInProgress) ClearFailoverState();
         Log(LogLevel::kNotice, "MASTER <-> REPLICA sync: Finished with success");
         master_rdb_had_data_ = event.rdb_has_data || event.rdb_upstream_data;
         if (event.rdb_has_data) {
@@ -337,6 +344,7 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
           Log(LogLevel::kNotice, "Master replication ID changed to {}", event.replid);
         }
         OnLinkUp();
+        if (failover_state_ == FailoverState::kInProgress) ClearFailoverState();
         Log(LogLevel::kNotice,
             "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         break;
@@ -366,6 +374,11 @@ size_t ReplicationManager::OnMasterInput(MasterConnection* connection, std::stri
   }
   if (!result.stream.empty()) AppendToStream(result.stream);
   FlushLinkOutput();
+  if (failed && failover_state_ == FailoverState::kInProgress) {
+    // The target refused the handoff: we become a master again (Redis's abortFailover).
+    AbortFailover("Failover target rejected psync request");
+    return data.size();
+  }
   if (failed) connection->Close();
   return result.consumed;
 }
