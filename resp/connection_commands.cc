@@ -671,13 +671,14 @@ void ClientPauseCommand(RespSession& client, CommandArgs args) {
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
   uint64_t now = client.server().now_ms();
-  client.front().Pause(timeout > INT64_MAX - unix_ms ? 0 : now + static_cast<uint64_t>(timeout),
+  client.front().Pause(PausePurpose::kClientCommand,
+                       timeout > INT64_MAX - unix_ms ? 0 : now + static_cast<uint64_t>(timeout),
                        type);
   client.reply().SimpleString("OK");
 }
 
 void ClientUnpauseCommand(RespSession& client, CommandArgs /*args*/) {
-  client.front().Unpause();
+  client.front().Unpause(PausePurpose::kClientCommand);
   client.reply().SimpleString("OK");
 }
 

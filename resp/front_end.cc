@@ -48,44 +48,66 @@ void RespFrontEnd::OnShutdown() {
   }
 }
 
-void RespFrontEnd::Pause(uint64_t end_ms, PauseType type) {
-  if (pause_type_ == PauseType::kNone) {
-    pause_type_ = type;
-    pause_end_ms_ = end_ms;
+void RespFrontEnd::Pause(PausePurpose purpose, uint64_t end_ms, PauseType type) {
+  PauseEvent& pause = pauses_[static_cast<size_t>(purpose)];
+  if (pause.type == PauseType::kNone) {
+    pause.type = type;
+    pause.end_ms = end_ms;
   } else {
-    pause_type_ = std::max(pause_type_, type);
-    pause_end_ms_ = std::max(pause_end_ms_, end_ms);
+    pause.type = std::max(pause.type, type);
+    pause.end_ms = std::max(pause.end_ms, end_ms);
   }
-  if (pause_timer_closed_) return;
-  uint64_t now = server_->now_ms();
-  uv_timer_start(
-      &pause_timer_,
-      [](uv_timer_t* timer) {
-        auto* self = static_cast<RespFrontEnd*>(timer->data);
-        if (self->pause_type_ != PauseType::kNone &&
-            self->server_->now_ms() >= self->pause_end_ms_) {
-          self->Unpause();
-        }
-      },
-      pause_end_ms_ > now ? pause_end_ms_ - now : 0, 0);
+  UpdatePause();
 }
 
-void RespFrontEnd::Unpause() {
+void RespFrontEnd::Unpause(PausePurpose purpose) {
+  pauses_[static_cast<size_t>(purpose)] = PauseEvent{};
+  UpdatePause();
+}
+
+void RespFrontEnd::UpdatePause() {
+  const PauseType old_type = pause_type_;
+  const uint64_t now = server_->now_ms();
   pause_type_ = PauseType::kNone;
-  pause_end_ms_ = 0;
-  if (!pause_timer_closed_) uv_timer_stop(&pause_timer_);
-  std::vector<RespSession*> waiting;
-  waiting.swap(postponed_);
-  for (RespSession* session : waiting) session->ResumePostponed();
+  uint64_t next_end = UINT64_MAX;
+  for (PauseEvent& pause : pauses_) {
+    if (pause.type == PauseType::kNone) continue;
+    if (now >= pause.end_ms) {
+      pause = PauseEvent{};
+      continue;
+    }
+    pause_type_ = std::max(pause_type_, pause.type);
+    next_end = std::min(next_end, pause.end_ms);
+  }
+  if (!pause_timer_closed_) {
+    // A FAILOVER's pause has no end: only its Unpause ends it, so no timer for it.
+    if (next_end == UINT64_MAX) {
+      uv_timer_stop(&pause_timer_);
+    } else {
+      uv_timer_start(
+          &pause_timer_,
+          [](uv_timer_t* timer) { static_cast<RespFrontEnd*>(timer->data)->UpdatePause(); },
+          next_end - now, 0);
+    }
+  }
+  if (pause_type_ < old_type) {
+    std::vector<RespSession*> waiting;
+    waiting.swap(postponed_);
+    for (RespSession* session : waiting) session->ResumePostponed();
+  }
 }
 
 bool RespFrontEnd::MustPostpone(uint32_t command_flags) {
   if (pause_type_ == PauseType::kNone) return false;
-  if (server_->now_ms() >= pause_end_ms_) {
-    Unpause();
-    return false;
+  const uint64_t now = server_->now_ms();
+  for (const PauseEvent& pause : pauses_) {
+    if (pause.type != PauseType::kNone && now >= pause.end_ms) {
+      UpdatePause();
+      break;
+    }
   }
-  return pause_type_ == PauseType::kAll || (command_flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+  return pause_type_ == PauseType::kAll || (pause_type_ == PauseType::kWrite &&
+                                            (command_flags & (kCmdWrite | kCmdMayReplicate)) != 0);
 }
 
 void RespFrontEnd::Postpone(RespSession* session) { postponed_.push_back(session); }

@@ -21,6 +21,11 @@ struct Command;
 // CLIENT PAUSE modes, weakest first.
 enum class PauseType : uint8_t { kNone, kWrite, kAll };
 
+// Who paused (Redis's pause_purpose): each keeps its own mode and end, so that CLIENT UNPAUSE
+// does not end a FAILOVER's pause and a FAILOVER's end does not cancel a user's CLIENT PAUSE.
+enum class PausePurpose : uint8_t { kClientCommand, kFailover };
+inline constexpr size_t kPausePurposes = 2;
+
 // The RESP front end as one part of the server: it opens the RESP listeners (port, bind,
 // unixsocket), creates a RespSession for each client, and owns what RESP clients share: the
 // replication manager (replicas and our master are RESP connections too) and the scratch
@@ -52,11 +57,13 @@ class RespFrontEnd final : public server::ServerPart {
   // Clients with CLIENT TRACKING on (INFO tracking_clients); kept by RespSession.
   size_t& tracking_clients() { return tracking_clients_; }
 
-  // CLIENT PAUSE: until `end_ms` (server.now_ms() clock), with `type`. An ongoing pause is only
-  // extended and strengthened, as in Redis, until Unpause().
-  void Pause(uint64_t end_ms, PauseType type);
-  // Ends the pause and resumes every postponed client, oldest first.
-  void Unpause();
+  // CLIENT PAUSE (and FAILOVER's): until `end_ms` (server.now_ms() clock; UINT64_MAX: until
+  // Unpause), with `type`. A purpose's ongoing pause is only extended and strengthened, as in
+  // Redis, until Unpause(purpose). The pause in force is the strongest of the purposes'.
+  void Pause(PausePurpose purpose, uint64_t end_ms, PauseType type);
+  // Ends `purpose`'s pause; if what remains is weaker, every postponed client is resumed, oldest
+  // first (those still held are postponed again).
+  void Unpause(PausePurpose purpose);
   // Whether a command with these flags (resp/commands.h) must wait: every command under ALL,
   // write and may-replicate ones (PUBLISH) under WRITE. Ends an expired pause first.
   bool MustPostpone(uint32_t command_flags);
@@ -90,8 +97,17 @@ class RespFrontEnd final : public server::ServerPart {
   int64_t start_unix_time_ = 0;
   size_t tracking_clients_ = 0;
   CommandStats command_stats_;
-  PauseType pause_type_ = PauseType::kNone;
-  uint64_t pause_end_ms_ = 0;
+  struct PauseEvent {
+    PauseType type = PauseType::kNone;  // kNone: this purpose does not pause
+    uint64_t end_ms = 0;
+  };
+  // Drops expired purposes, recomputes the pause in force, re-arms the timer for the next end,
+  // and resumes the postponed clients if the pause got weaker (Redis's
+  // updateClientPauseTypeAndEndTime).
+  void UpdatePause();
+
+  PauseEvent pauses_[kPausePurposes];
+  PauseType pause_type_ = PauseType::kNone;  // the strongest of pauses_
   uv_timer_t pause_timer_;
   bool pause_timer_closed_ = false;
   std::vector<RespSession*> postponed_;

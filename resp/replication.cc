@@ -655,7 +655,7 @@ void ReplicationManager::Failover(RespSession& client, CommandArgs args) {
   failover_state_ = FailoverState::kWaitForSync;
   // CLIENT PAUSE WRITE until the failover ends: PUBLISH waits, so the stream stops growing and a
   // replica can catch up. Ask for ACKs now rather than at the replicas' next second.
-  front_->Pause(UINT64_MAX, PauseType::kWrite);
+  front_->Pause(PausePurpose::kFailover, UINT64_MAX, PauseType::kWrite);
   AppendToStream(kGetAckCommand);
   client.reply().SimpleString("OK");
 }
@@ -712,7 +712,7 @@ void ReplicationManager::ClearFailoverState() {
   failover_port_ = 0;
   failover_end_ms_ = 0;
   failover_force_ = false;
-  front_->Unpause();
+  front_->Unpause(PausePurpose::kFailover);
 }
 
 void ReplicationManager::AbortFailover(std::string_view why) {
