@@ -354,11 +354,12 @@ CommandOutcome ExecuteCommand(RespSession& client, CommandArgs args) {
   // the flags of what it runs, so a PUBLISH waits out a WRITE pause queued or not.
   uint32_t flags = command->flags;
   if (is_exec && client.transaction() != nullptr) flags |= client.transaction()->flags;
+  // Set before the pause check: as Redis, CLIENT LIST shows a held client on cmd=<its command>.
+  client.set_last_command(top, sub);
   if (client.link_role() != LinkRole::kReplica && client.front().MustPostpone(flags)) {
     client.Postpone();
     return CommandOutcome::kPostponed;
   }
-  client.set_last_command(top, sub);
   if (queue) {
     if (!client.QueueCommand(top, sub, args)) return CommandOutcome::kRefused;
     client.reply().SimpleString("QUEUED");
