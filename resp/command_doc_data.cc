@@ -532,6 +532,25 @@ constexpr DocArg kClientPauseArgs[] = {
      .args = kClientPauseModeArgs},
 };
 
+constexpr DocArg kFailoverTargetArgs[] = {
+    {.name = "host", .type = DocArgType::kString},
+    {.name = "port", .type = DocArgType::kInteger},
+    {.name = "force", .type = DocArgType::kPureToken, .token = "FORCE", .flags = kArgOptional},
+};
+
+constexpr DocArg kFailoverArgs[] = {
+    {.name = "target",
+     .type = DocArgType::kBlock,
+     .token = "TO",
+     .flags = kArgOptional,
+     .args = kFailoverTargetArgs},
+    {.name = "abort", .type = DocArgType::kPureToken, .token = "ABORT", .flags = kArgOptional},
+    {.name = "milliseconds",
+     .type = DocArgType::kInteger,
+     .token = "TIMEOUT",
+     .flags = kArgOptional},
+};
+
 // Sorted by name, for FindCommandDoc's binary search.
 constexpr DocArg kAclCatArgs[] = {
     {.name = "categoryname", .type = DocArgType::kString, .flags = kArgOptional},
@@ -878,6 +897,12 @@ constexpr CommandDocEntry kEntries[] = {
      .since = "1.2.0",
      .group = "transactions",
      .complexity = "Depends on commands in the transaction"},
+    {.name = "failover",
+     .summary = "Start a coordinated failover between this server and one of its replicas.",
+     .since = "6.2.0",
+     .group = "server",
+     .complexity = "O(1)",
+     .args = kFailoverArgs},
     {.name = "flushall",
      .summary = "Remove all keys from all databases",
      .since = "1.0.0",

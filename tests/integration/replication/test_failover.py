@@ -77,7 +77,8 @@ class FailoverTestCase(ReplicationTestCase):
 
 @unittest.skipUnless(HAVE_REDIS, "needs /usr/bin/redis-server")
 class FailoverErrorsTest(FailoverTestCase):
-    """Every refusal, compared byte for byte with redis-server 7 in the same situation."""
+    """Every refusal (and COMMAND INFO / DOCS), compared byte for byte with redis-server 7 in the
+    same situation."""
 
     def scenario(self, make):
         out = []
@@ -102,7 +103,8 @@ class FailoverErrorsTest(FailoverTestCase):
                      ["FAILOVER", "TO", "h", "1", "TO", "h", "2"],
                      ["FAILOVER", "ABORT", "TIMEOUT", "10"], ["FAILOVER", "ABORT", "ABORT"],
                      ["FAILOVER", "TIMEOUT", "10", "ABORT"],
-                     ["PSYNC", ZERO_ID, "1", "FAILOVER"]):
+                     ["PSYNC", ZERO_ID, "1", "FAILOVER"],
+                     ["COMMAND", "INFO", "FAILOVER"], ["COMMAND", "DOCS", "FAILOVER"]):
             raw(m, *args)
         r = make(*replicaof(m))
         self.wait_link_up(r)
