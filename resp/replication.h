@@ -17,6 +17,10 @@
 
 namespace herald::resp {
 
+// What WAIT and FAILOVER write into the stream to make every replica ACK at once.
+inline constexpr std::string_view kGetAckCommand =
+    "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
+
 class PublishForwarding;
 class ReplicationManager;
 class RespFrontEnd;
