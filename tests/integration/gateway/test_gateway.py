@@ -1019,6 +1019,37 @@ class ChainResumeTest(unittest.TestCase):
         gap = self.event(gapped)
         self.assertEqual((gap["event"], json.loads(gap["data"])["since"]), ("gap", lost_id))
 
+    def test_resume_across_a_failover_command(self):
+        """FAILOVER hands the stream over with PSYNC, so the ids go on: a browser that held an
+        id of the old master resumes on the new one without a gap, and one published through
+        the old master (now a replica, forwarding) gets the new master's next id."""
+        master = self.node()
+        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")
+                   .get("master_link_status") == "up", message="link up")
+        on_master = self.sse(master, "/sse/fo")
+        self.wait_numsub(master, "fo", 1)
+        http = Http(master.gport)
+        self.addCleanup(http.close)
+        ids = []
+        for i in range(3):
+            status, _, body = http.request("POST", "/publish/fo", f"m{i}".encode())
+            self.assertEqual(status, 200)
+            ids.append(json.loads(body)["id"])
+        self.assertEqual([self.event(on_master)["id"] for _ in range(3)], ids)
+        self.assertEqual(master.admin.cmd("FAILOVER"), harness.Status(b"OK"))
+        wait_until(lambda: harness.info_fields(replica.admin, "replication")["role"] == "master"
+                   and harness.info_fields(master.admin, "replication")
+                   .get("master_link_status") == "up", message="roles swapped")
+        status, _, body = http.request("POST", "/publish/fo", b"after")  # on the old master
+        self.assertEqual(status, 200, body)
+        after = json.loads(body)["id"]
+        resumed = self.sse(replica, "/sse/fo", headers=[f"Last-Event-ID: {ids[0]}"])
+        got = [self.event(resumed) for _ in range(3)]
+        self.assertEqual(got, [{"id": ids[1], "data": "m1"}, {"id": ids[2], "data": "m2"},
+                               {"id": after, "data": "after"}])
+        self.assertEqual(self.event(on_master), {"id": after, "data": "after"})
+
     def test_publish_on_a_replica_goes_through_the_master(self):
         """A browser on an edge node publishes to the whole tree: the message goes up to the
         master, gets its id there, and every node's subscribers get it once, with that id."""
