@@ -84,6 +84,8 @@ bool PublishForwarding::Connect() {
   sockaddr_storage address;
   if (ResolveAddress(server.loop(), cfg.master_host, cfg.master_port, &address) != 0) return false;
   auto* connection = new ForwardConnection(front_, server.NextConnectionId(), this);
+  // Named here too, so that our own CLIENT LIST tells it from a client's connection.
+  connection->set_name(std::string(kForwardClientName));
   server.AddConnection(connection);
   connection_ = connection;
   if (cfg.tls_replication &&

@@ -178,6 +178,11 @@ class ForwardTest(ReplicationTestCase):
         self.assertEqual(self.read_messages(sub, 1), ["authed"])
         names = m.admin.cmd("CLIENT", "LIST").decode()
         self.assertIn("name=herald-forward", names)
+        # On the replica it is listed under that name too, with the master's address.
+        local = [line for line in r.admin.cmd("CLIENT", "LIST").decode().splitlines()
+                 if "name=herald-forward" in line]
+        self.assertEqual(len(local), 1, local)
+        self.assertIn(f" addr=127.0.0.1:{m.port} ", local[0])
 
     def test_the_masters_acl_applies_to_masteruser(self):
         m = self.node("--user", "repl", "on", ">pw", "+psync", "+replconf", "+ping",
