@@ -284,6 +284,23 @@ class ReplicationTlsTest(TlsTestCase):
         from replication.test_replication import RedisServer
         self.chain(h.Server, RedisServer)
 
+    @h.herald_only("replica-publish is herald's own")
+    def test_forwarded_publishes_go_up_over_tls(self):
+        m, r = self.chain(h.Server, h.Server)
+        self.assertEqual(r.admin.cmd("CONFIG", "SET", "replica-publish", "forward"),
+                         h.Status(b"OK"))
+        sub = m.connect()
+        self.addCleanup(sub.close)
+        sub.send(encode("SUBSCRIBE", "up"))
+        sub.expect(h.ack("subscribe", "up", 1))
+        self.assertEqual(r.admin.cmd("PUBLISH", "up", "from the replica"), 1)
+        self.assertEqual(sub.read_reply(), [b"message", b"up", b"from the replica"])
+        # The forward connection is a TLS client of the master's TLS port.
+        line = [x for x in m.admin.cmd("CLIENT", "LIST").decode().splitlines()
+                if "name=herald-forward" in x]
+        self.assertEqual(len(line), 1, line)
+        self.assertIn(f" laddr=127.0.0.1:{m.tls_port} ", line[0])
+
     @h.herald_only("counts herald's own handshake errors")
     def test_replica_refuses_a_master_with_an_unknown_certificate(self):
         m = self.start("--tls-cert-file", cert("rogue.crt"), "--tls-key-file", cert("rogue.key"),
