@@ -197,6 +197,23 @@ class ForwardTest(ReplicationTestCase):
         self.assertEqual(self.publish_all(full, ["allowed"]), [0])
         self.assertEqual(self.read_messages(sub, 1), ["allowed"])
 
+    def test_follows_a_new_master(self):
+        """What Sentinel does after a failover (REPLICAOF the promoted node): the next
+        forwarded publish goes to the new master, none to the old one."""
+        old = self.node()
+        new = self.node()
+        r = self.forwarding(old)
+        self.assertEqual(self.publish_all(r, ["warm"]), [0])  # the connection to `old` is open
+        on_old = self.subscribe(old)
+        on_new = self.subscribe(new)
+        self.assertEqual(r.admin.cmd("REPLICAOF", "127.0.0.1", str(new.port)), h.Status(b"OK"))
+        self.wait_link_up(r)
+        self.assertEqual(self.publish_all(r, ["to the new one"]), [1])
+        self.assertEqual(self.read_messages(on_new, 1), ["to the new one"])
+        self.assertFalse(sub_readable(on_old, 0.2))
+        h.wait_until(lambda: "name=herald-forward" not in old.admin.cmd("CLIENT", "LIST").decode(),
+                     message="the old master's forward connection closed")
+
     def test_promoted_replica_publishes_itself(self):
         m = self.node()
         r = self.forwarding(m)
