@@ -106,7 +106,11 @@ class ForwardTest(ReplicationTestCase):
         m = self.node()
         r = self.forwarding(m, "--replica-publish-max-inflight", "2",
                             "--replica-publish-timeout", "60000")
+        # A forwarded publish counts until its copy is back in the stream, not only until the
+        # reply: once the subscriber has "warm", nothing is in flight.
+        sub = self.subscribe(r)
         self.assertEqual(self.publish_all(r, ["warm"]), [0])
+        self.assertEqual(self.read_messages(sub, 1), ["warm"])
         os.kill(m.pid, signal.SIGSTOP)
         self.addCleanup(lambda: m.alive() and os.kill(m.pid, signal.SIGCONT))
         c = r.connect()
