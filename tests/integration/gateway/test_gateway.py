@@ -942,6 +942,13 @@ class ChainResumeTest(unittest.TestCase):
         self.assertEqual(conn.read_until(b"\n"), b"retry: 2000\n")
         return conn
 
+    def replica_of(self, upstream):
+        """A node replicating from `upstream`, once its link is up."""
+        node = self.node("--replicaof", "127.0.0.1", str(upstream.port))
+        wait_until(lambda: harness.info_fields(node.admin, "replication")
+                   .get("master_link_status") == "up", message="link up")
+        return node
+
     event = HistoryTest.event
 
     def wait_numsub(self, server, channel, n):
@@ -955,11 +962,8 @@ class ChainResumeTest(unittest.TestCase):
         warm = Http(master.gport)
         self.addCleanup(warm.close)
         warm.request("POST", "/publish/warm", b"x")
-        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
-        sub = self.node("--replicaof", "127.0.0.1", str(replica.port))
-        for node in (replica, sub):
-            wait_until(lambda node=node: harness.info_fields(node.admin, "replication")
-                       .get("master_link_status") == "up", message="link up")
+        replica = self.replica_of(master)
+        sub = self.replica_of(replica)
         on_master = self.sse(master, "/sse/news")
         on_leaf = self.sse(sub, "/sse/news")
         self.wait_numsub(master, "news", 1)
@@ -992,9 +996,7 @@ class ChainResumeTest(unittest.TestCase):
         resumes on the promoted node with the id it holds; an id the old master gave to a
         message the replica never got is answered with an explicit gap, never a silent skip."""
         master = self.node()
-        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
-        wait_until(lambda: harness.info_fields(replica.admin, "replication")
-                   .get("master_link_status") == "up", message="link up")
+        replica = self.replica_of(master)
         on_replica = self.sse(replica, "/sse/news")
         self.wait_numsub(replica, "news", 1)
         pub = master.connect()
@@ -1024,9 +1026,7 @@ class ChainResumeTest(unittest.TestCase):
         id of the old master resumes on the new one without a gap, and one published through
         the old master (now a replica, forwarding) gets the new master's next id."""
         master = self.node()
-        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
-        wait_until(lambda: harness.info_fields(replica.admin, "replication")
-                   .get("master_link_status") == "up", message="link up")
+        replica = self.replica_of(master)
         on_master = self.sse(master, "/sse/fo")
         self.wait_numsub(master, "fo", 1)
         http = Http(master.gport)
@@ -1054,11 +1054,8 @@ class ChainResumeTest(unittest.TestCase):
         """A browser on an edge node publishes to the whole tree: the message goes up to the
         master, gets its id there, and every node's subscribers get it once, with that id."""
         master = self.node()
-        middle = self.node("--replicaof", "127.0.0.1", str(master.port))
-        leaf = self.node("--replicaof", "127.0.0.1", str(middle.port))
-        for node in (middle, leaf):
-            wait_until(lambda node=node: harness.info_fields(node.admin, "replication")
-                       .get("master_link_status") == "up", message="link up")
+        middle = self.replica_of(master)
+        leaf = self.replica_of(middle)
         subs = [self.sse(node, "/sse/edge") for node in (master, middle, leaf)]
         for node in (master, middle, leaf):
             self.wait_numsub(node, "edge", 1)
@@ -1094,9 +1091,7 @@ class ChainResumeTest(unittest.TestCase):
 
     def test_publish_on_a_replica_without_its_master_fails(self):
         master = self.node()
-        replica = self.node("--replicaof", "127.0.0.1", str(master.port))
-        wait_until(lambda: harness.info_fields(replica.admin, "replication")
-                   .get("master_link_status") == "up", message="link up")
+        replica = self.replica_of(master)
         master.stop()
         wait_until(lambda: harness.info_fields(replica.admin, "replication")
                    .get("master_link_status") == "down", message="link down")
