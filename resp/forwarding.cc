@@ -129,6 +129,10 @@ void PublishForwarding::CloseConnection(std::string_view why) {
   ForwardConnection* connection = connection_;
   connection_ = nullptr;
   connection->Close();  // OnSessionClosing no longer recognizes it
+  FailUnanswered(why);
+}
+
+void PublishForwarding::FailUnanswered(std::string_view why) {
   for (Pending& p : pending_) {
     if (!p.replied) Fail(p, why);
   }
@@ -238,10 +242,7 @@ void PublishForwarding::Cron(uint64_t now_ms) {
 void PublishForwarding::OnSessionClosing(RespSession* session) {
   if (session == connection_) {
     connection_ = nullptr;
-    for (Pending& p : pending_) {
-      if (!p.replied) Fail(p, kLost);
-    }
-    Settle();
+    FailUnanswered(kLost);
     return;
   }
   Cancel(session);

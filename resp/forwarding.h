@@ -91,6 +91,8 @@ class PublishForwarding final : public broker::PublishForwarder {
   // Closes our connection; publishes it has not answered fail with `why`.
   void CloseConnection(std::string_view why);
   void Fail(Pending& p, std::string_view why);
+  // Fails every publish the master has not answered (our connection to it is gone).
+  void FailUnanswered(std::string_view why);
   // Runs done for entries that have what they wait for, and drops finished ones.
   void Settle();
 
